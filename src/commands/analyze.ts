@@ -25,7 +25,7 @@ export function registerAnalyze(program: Command, output: Output, setExitCode: S
     .option('--ddl <files...>', 'read the schema from DDL files or globs (pg_dump --schema-only output, migration scripts)')
     .option('--workload <source>', 'a workload source: pg_stat_statements (of --url), a .sql file, a server log (.log, .csv); repeatable', collect)
     .option('--plan <file>', 'a plan (dbsplit.yaml) whose services define the boundaries')
-    .option('--search-path <schemas>', 'schemas for unqualified names in DDL and queries, comma-separated', 'public')
+    .option('--search-path <schemas>', 'schemas for unqualified names in DDL and queries, comma-separated (default: public)')
     .option('--no-infer', 'do not infer foreign keys from column names (x_id -> xs.id)')
     .option('--top <n>', 'rows per section in the table format', '20');
   addFormatOption(cmd, ANALYZE_FORMATS, 'table');
@@ -38,7 +38,7 @@ export function registerAnalyze(program: Command, output: Output, setExitCode: S
       ddl: opts.ddl,
       workload: opts.workload ?? [],
       planFile: opts.plan,
-      searchPath: (opts.searchPath ?? 'public').split(',').map((s) => s.trim()).filter(Boolean),
+      searchPath: opts.searchPath?.split(',').map((s) => s.trim()).filter(Boolean),
       infer: opts.infer,
     });
     output.out(renderCatalog(catalog, format, { style: output.style, top: Number(opts.top ?? 20) }));

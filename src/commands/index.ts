@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { Output } from './output.js';
 import { registerAnalyze } from './analyze.js';
+import { registerDemo } from './demo.js';
 
 export type SetExitCode = (code: number) => void;
 
@@ -10,4 +11,5 @@ export type SetExitCode = (code: number) => void;
  */
 export function registerCommands(program: Command, output: Output, setExitCode: SetExitCode): void {
   registerAnalyze(program, output, setExitCode);
+  registerDemo(program, output, setExitCode);
 }
