@@ -9,6 +9,7 @@ import type {
 import { ownership, type Plan } from '../model/plan.js';
 import { tableKey, type SchemaModel } from '../model/schema.js';
 import type { Workload } from '../model/workload.js';
+import { recommendForForeignKey, recommendForJoin, recommendForWrite, tableActivity } from './replacements.js';
 
 /**
  * Weights of the coupling score. A foreign key is a hard dependency that needs a loose-FK
@@ -25,6 +26,7 @@ export function couplingScore(c: Omit<ServiceCoupling, 'score' | 'a' | 'b'>): nu
 
 export function crossBoundary(schema: SchemaModel, workload: Workload, joins: readonly JoinEdge[], plan: Plan): CrossBoundaryCatalog {
   const owner = ownership(plan);
+  const activity = tableActivity(workload);
   const pairs = new Map<string, { a: string; b: string; foreignKeys: number; joins: number; joinCalls: number; multiServiceWrites: number }>();
   const pair = (x: string, y: string) => {
     const [a, b] = x < y ? [x, y] : [y, x];
@@ -42,7 +44,7 @@ export function crossBoundary(schema: SchemaModel, workload: Workload, joins: re
     const fromService = owner.get(tableKey({ schema: fk.from.schema, name: fk.from.table }));
     const toService = owner.get(tableKey({ schema: fk.to.schema, name: fk.to.table }));
     if (!fromService || !toService || fromService === toService) continue;
-    foreignKeys.push({ foreignKey: fk, fromService, toService });
+    foreignKeys.push({ foreignKey: fk, fromService, toService, recommendation: recommendForForeignKey(fk, fromService, toService, activity) });
     pair(fromService, toService).foreignKeys++;
   }
 
@@ -51,7 +53,7 @@ export function crossBoundary(schema: SchemaModel, workload: Workload, joins: re
     const leftService = owner.get(tableKey({ schema: join.left.schema, name: join.left.table }));
     const rightService = owner.get(tableKey({ schema: join.right.schema, name: join.right.table }));
     if (!leftService || !rightService || leftService === rightService) continue;
-    crossJoins.push({ join, leftService, rightService });
+    crossJoins.push({ join, leftService, rightService, recommendation: recommendForJoin(join, leftService, rightService, activity) });
     const p = pair(leftService, rightService);
     p.joins++;
     p.joinCalls += join.calls;
@@ -63,14 +65,14 @@ export function crossBoundary(schema: SchemaModel, workload: Workload, joins: re
     const tables = [...new Set(q.writes.map((t) => tableKey(t)))].sort();
     const services = servicesOf(tables);
     if (services.length < 2) continue;
-    multiServiceWrites.push({ id: q.id, kind: 'statement', services, tables, calls: q.calls, sql: q.sql });
+    multiServiceWrites.push({ id: q.id, kind: 'statement', services, tables, calls: q.calls, sql: q.sql, recommendation: recommendForWrite(services, tables) });
   }
   const byId = new Map(workload.queries.map((q) => [q.id, q]));
   for (const tx of workload.transactions) {
     const tables = [...new Set(tx.queryIds.flatMap((id) => byId.get(id)?.writes.map((t) => tableKey(t)) ?? []))].sort();
     const services = servicesOf(tables);
     if (services.length < 2) continue;
-    multiServiceWrites.push({ id: `tx:${tx.sessionId}:${tx.txId}`, kind: 'transaction', services, tables, calls: 1 });
+    multiServiceWrites.push({ id: `tx:${tx.sessionId}:${tx.txId}`, kind: 'transaction', services, tables, calls: 1, recommendation: recommendForWrite(services, tables) });
   }
   const mergedWrites = mergeTransactionShapes(multiServiceWrites);
   for (const w of mergedWrites) {

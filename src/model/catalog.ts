@@ -22,16 +22,38 @@ export interface HubTable {
   readonly referencingTables: number;
 }
 
+/** The ways dbsplit knows to replace a cross-boundary foreign key, join or write. */
+export type ReplacementKind =
+  | 'loose-foreign-key'
+  | 'plain-reference'
+  | 'api-composition'
+  | 'cqrs-read-model'
+  | 'bounded-duplication'
+  | 'saga';
+
+export interface Recommendation {
+  readonly kind: ReplacementKind;
+  /** One line: why this replacement, from the evidence. */
+  readonly reason: string;
+  /** For a loose foreign key: what the referencing side does when the owner publishes a deletion. */
+  readonly onOwnerDelete?: 'delete' | 'nullify' | 'keep';
+  /** For a CQRS read model or duplication: the service that keeps a copy, and of which table. */
+  readonly consumer?: string;
+  readonly copiedTable?: string;
+}
+
 export interface CrossBoundaryForeignKey {
   readonly foreignKey: ForeignKey;
   readonly fromService: string;
   readonly toService: string;
+  readonly recommendation: Recommendation;
 }
 
 export interface CrossBoundaryJoin {
   readonly join: JoinEdge;
   readonly leftService: string;
   readonly rightService: string;
+  readonly recommendation: Recommendation;
 }
 
 export interface MultiServiceWrite {
@@ -42,6 +64,7 @@ export interface MultiServiceWrite {
   readonly tables: readonly string[];
   readonly calls: number;
   readonly sql?: string;
+  readonly recommendation: Recommendation;
 }
 
 export interface ServiceCoupling {

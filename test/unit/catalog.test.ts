@@ -25,6 +25,7 @@ const workload = workloadOf(
     query('q4', 5, { writes: ['orders', 'products'] }),
     query('q5', 7, { writes: ['orders'] }),
     query('q6', 3, { writes: ['products'] }),
+    query('q7', 100, { writes: ['order_items'] }),
   ],
   [
     { sessionId: 's1', txId: '100', queryIds: ['q5', 'q6'], source: 'log' },
@@ -103,5 +104,37 @@ describe('cross-boundary catalog', () => {
     expect(oc.score).toBe(couplingScore(oc));
     expect(cb.coupling.map((p) => `${p.a}/${p.b}`)).toContain('identity/ordering');
     expect(cb.coupling[0]!.score).toBeGreaterThanOrEqual(cb.coupling[cb.coupling.length - 1]!.score);
+  });
+});
+
+describe('replacement recommendations', () => {
+  const cb = buildCatalog(schema, workload, plan).crossBoundary!;
+
+  it('recommends a plain reference when the referenced table is never deleted', () => {
+    const x = cb.foreignKeys.find((f) => f.foreignKey.name === 'orders_user_id_fkey')!;
+    expect(x.recommendation.kind).toBe('plain-reference');
+  });
+
+  it('recommends a loose foreign key that deletes for ON DELETE CASCADE', async () => {
+    const { recommendForForeignKey } = await import('../../src/analyzers/replacements.js');
+    const cascade = { ...fk('order_items', 'order_id', 'orders'), onDelete: 'cascade' as const };
+    expect(recommendForForeignKey(cascade, 'a', 'b', new Map())).toMatchObject({ kind: 'loose-foreign-key', onOwnerDelete: 'delete' });
+    const setNull = { ...fk('order_items', 'order_id', 'orders'), onDelete: 'set null' as const };
+    expect(recommendForForeignKey(setNull, 'a', 'b', new Map())).toMatchObject({ kind: 'loose-foreign-key', onOwnerDelete: 'nullify' });
+    const deleted = new Map([['public.orders', { reads: 1, writes: 5, deletes: 5 }]]);
+    expect(recommendForForeignKey(fk('order_items', 'order_id', 'orders'), 'a', 'b', deleted)).toMatchObject({ kind: 'loose-foreign-key', onOwnerDelete: 'keep' });
+  });
+
+  it('recommends by join frequency and how often the copied side changes', () => {
+    const hot = cb.joins.find((j) => j.rightService === 'identity')!;
+    // users is read 1010 times and never written: a copy stays fresh for free
+    expect(hot.recommendation).toMatchObject({ kind: 'bounded-duplication', consumer: 'ordering', copiedTable: 'public.users' });
+    const cold = cb.joins.find((j) => j.rightService === 'catalog')!;
+    // products is written (q4, q6) as often as it is read (q3): not rarely changing, and 50 calls is cold
+    expect(cold.recommendation.kind).toBe('api-composition');
+  });
+
+  it('recommends a saga for every multi-service write', () => {
+    expect(cb.multiServiceWrites.every((w) => w.recommendation.kind === 'saga')).toBe(true);
   });
 });

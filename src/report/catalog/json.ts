@@ -51,8 +51,8 @@ export function catalogToJson(catalog: Catalog): unknown {
     crossBoundary: cb
       ? {
           services: cb.services,
-          foreignKeys: cb.foreignKeys.map((x) => ({ ...fk(x.foreignKey), fromService: x.fromService, toService: x.toService })),
-          joins: cb.joins.map((x) => ({ ...join(x.join), leftService: x.leftService, rightService: x.rightService })),
+          foreignKeys: cb.foreignKeys.map((x) => ({ ...fk(x.foreignKey), fromService: x.fromService, toService: x.toService, recommendation: x.recommendation })),
+          joins: cb.joins.map((x) => ({ ...join(x.join), leftService: x.leftService, rightService: x.rightService, recommendation: x.recommendation })),
           multiServiceWrites: cb.multiServiceWrites,
           unowned: cb.unowned,
           shared: cb.shared,

@@ -1,4 +1,4 @@
-import type { Catalog } from '../../model/catalog.js';
+import type { Catalog, Recommendation } from '../../model/catalog.js';
 import { tableKey } from '../../model/schema.js';
 import { formatBytes, formatCount, oneLineSql } from '../text-table.js';
 import { fkActions, fkLabel, shortColumn, shortKey, shortTable } from './labels.js';
@@ -129,26 +129,26 @@ export function catalogSections(c: Catalog, top: number): Section[] {
     const cfk = limit(cb.foreignKeys, top);
     sections.push({
       title: 'Cross-boundary foreign keys',
-      headers: ['from service', 'to service', 'foreign key', 'kind'],
-      rows: cfk.rows.map((x) => [x.fromService, x.toService, fkLabel(x.foreignKey), x.foreignKey.inferred ? 'inferred' : 'declared']),
+      headers: ['from service', 'to service', 'foreign key', 'kind', 'replace with', 'why'],
+      rows: cfk.rows.map((x) => [x.fromService, x.toService, fkLabel(x.foreignKey), x.foreignKey.inferred ? 'inferred' : 'declared', replacementLabel(x.recommendation), x.recommendation.reason]),
       omitted: cfk.omitted,
       tone: 'warn',
     });
     const cj = limit(cb.joins, top);
     sections.push({
       title: 'Cross-boundary joins',
-      headers: ['services', 'predicate', 'calls', 'queries'],
+      headers: ['services', 'predicate', 'calls', 'queries', 'replace with', 'why'],
       right: [2, 3],
-      rows: cj.rows.map((x) => [`${x.leftService} ⋈ ${x.rightService}`, `${shortColumn(x.join.left)} = ${shortColumn(x.join.right)}`, formatCount(x.join.calls), String(x.join.queryIds.length)]),
+      rows: cj.rows.map((x) => [`${x.leftService} ⋈ ${x.rightService}`, `${shortColumn(x.join.left)} = ${shortColumn(x.join.right)}`, formatCount(x.join.calls), String(x.join.queryIds.length), replacementLabel(x.recommendation), x.recommendation.reason]),
       omitted: cj.omitted,
       tone: 'warn',
     });
     const mw = limit(cb.multiServiceWrites, top);
     sections.push({
       title: 'Writes spanning services',
-      headers: ['kind', 'services', 'tables', 'calls'],
+      headers: ['kind', 'services', 'tables', 'calls', 'replace with'],
       right: [3],
-      rows: mw.rows.map((w) => [w.kind, w.services.join(', '), w.tables.map(shortKey).join(', '), formatCount(w.calls)]),
+      rows: mw.rows.map((w) => [w.kind, w.services.join(', '), w.tables.map(shortKey).join(', '), formatCount(w.calls), replacementLabel(w.recommendation)]),
       omitted: mw.omitted,
       tone: 'warn',
     });
@@ -165,4 +165,21 @@ export function catalogSections(c: Catalog, top: number): Section[] {
     });
   }
   return sections;
+}
+
+export function replacementLabel(r: Recommendation): string {
+  switch (r.kind) {
+    case 'loose-foreign-key':
+      return `loose FK (${r.onOwnerDelete ?? 'keep'} on delete)`;
+    case 'plain-reference':
+      return 'plain reference';
+    case 'api-composition':
+      return 'API composition';
+    case 'cqrs-read-model':
+      return 'CQRS read model';
+    case 'bounded-duplication':
+      return 'bounded duplication';
+    case 'saga':
+      return 'saga';
+  }
 }
