@@ -116,7 +116,7 @@ export async function main(): Promise<void> {
       const a = parseSync(d);
       const b = parseSync(w);
       parseTimes.push(performance.now() - t0);
-      if (a.stmts.length === 0 || b.stmts.length !== STATEMENTS) throw new Error(`parse anchor saw ${b.stmts.length} statements`);
+      if (!a.stmts?.length || b.stmts?.length !== STATEMENTS) throw new Error(`parse anchor saw ${b.stmts?.length} statements`);
     }
 
     const bin = fileURLToPath(new URL('../bin/dbsplit.js', import.meta.url));

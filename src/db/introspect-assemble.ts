@@ -145,7 +145,8 @@ function toTable(
     indexes: (parts.indexes.get(row.oid) ?? []).map(toIndex).sort(byName),
     ...(row.relkind === 'p' && strategy !== undefined && row.partition_key !== null
       ? {
-          partitioning: { strategy, key: row.partition_key },
+          // pg_get_partkeydef says `RANGE (occurred_at)`; the model keeps what is inside the parentheses.
+          partitioning: { strategy, key: row.partition_key.replace(/^\w+\s*\(([\s\S]*)\)$/, '$1') },
           partitions: partitions.map((p) => `${p.schema}.${p.name}`).sort(compareText),
         }
       : {}),

@@ -3,13 +3,9 @@
  * PostgreSQL's deparser returns.
  */
 
-/**
- * Code-unit order, as PostgreSQL's "C" collation sorts: independent of the machine's locale,
- * so two runs (or two sources of the same schema) list objects in the same order.
- */
-export function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
+import { compareText } from '../model/schema.js';
+
+export { compareText };
 
 /** Compare by several string keys in turn. */
 export function compareKeys(a: readonly string[], b: readonly string[]): number {

@@ -19,7 +19,10 @@ export type IdentityKind = 'always' | 'by default';
 
 export interface Column {
   readonly name: string;
-  /** The type as format_type() prints it: `integer`, `character varying(255)`, `public.order_status`, `text[]`. */
+  /**
+   * The type as format_type() prints it with search_path = public: `integer`,
+   * `character varying(255)`, `order_status` (a type in public), `audit.kind`, `text[]`.
+   */
   readonly type: string;
   readonly nullable: boolean;
   /** The default expression's SQL text, or undefined. Serial columns show their nextval() default. */
@@ -82,6 +85,7 @@ export interface Table {
   readonly checks: readonly CheckConstraint[];
   readonly indexes: readonly Index[];
   /** Set when the table is partitioned; its partitions are folded into it. */
+  /** `key` is the partition key inside the parentheses: `occurred_at`, `region, (lower(code))`. */
   readonly partitioning?: { readonly strategy: PartitionStrategy; readonly key: string };
   /** Partitions folded into this table (qualified names). */
   readonly partitions?: readonly string[];
@@ -147,6 +151,14 @@ export interface SchemaModel {
 /** The key under which a table is known everywhere in dbsplit: `schema.table`. */
 export function tableKey(ref: { readonly schema: string; readonly name?: string; readonly table?: string }): string {
   return `${ref.schema}.${ref.name ?? ref.table ?? ''}`;
+}
+
+/**
+ * Code-unit order, as PostgreSQL's "C" collation sorts: independent of the machine's locale, so
+ * every source of the same schema lists objects in the same order.
+ */
+export function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 export function columnKey(ref: ColumnRef): string {

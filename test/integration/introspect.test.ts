@@ -257,7 +257,7 @@ const EXPECTED_TABLES = [
     checks: [],
     // The partitions' own indexes (events_2024_local_idx, the attached pkey copies) are folded away.
     indexes: [{ name: 'events_payload_idx', columns: ['payload'], unique: false, method: 'gin' }, pkIndex('events_pkey', ['id', 'occurred_at'])],
-    partitioning: { strategy: 'range', key: 'RANGE (occurred_at)' },
+    partitioning: { strategy: 'range', key: 'occurred_at' },
     partitions: ['Billing.events_2023', 'sales.events_2024', 'sales.events_2025', 'sales.events_2025_a', 'sales.events_2025_b'],
     rowEstimate: 5,
     replicaIdentity: 'default',
