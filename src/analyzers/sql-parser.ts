@@ -1,4 +1,4 @@
-import { loadModule, parseSync, scanSync, fingerprintSync, type ParseResult } from 'libpg-query';
+import { loadModule, parseSync, scanSync, type ParseResult } from 'libpg-query';
 import { createHash } from 'node:crypto';
 
 /**
@@ -133,12 +133,128 @@ export function splitStatements(text: string): SplitStatement[] {
   return out;
 }
 
-/** A stable id for a statement: libpg-query's fingerprint (constants and formatting ignored). */
+/**
+ * A stable id for a statement: a hash of its parse tree with locations and constants left
+ * out, so statements that differ only in constants, parameters or formatting share an id (the
+ * idea of pg_stat_statements' queryid). Text that does not parse gets a hash of its text.
+ */
 export function statementId(sql: string): string {
-  try {
-    return fingerprintSync(sql);
-  } catch {
-    return 'h' + createHash('sha1').update(sql.replace(/\s+/g, ' ').trim()).digest('hex').slice(0, 15);
+  const outcome = parseText(sql);
+  if (!outcome.ok || outcome.statements.length === 0) return textStatementId(sql);
+  if (outcome.statements.length === 1) return statementIdFromAst(outcome.statements[0]!.stmt);
+  return sha1Id(outcome.statements.map((s) => statementIdFromAst(s.stmt)).join(';'));
+}
+
+/** The id of text that does not parse: `h` and a hash of the text with whitespace collapsed. */
+export function textStatementId(sql: string): string {
+  return 'h' + createHash('sha1').update(sql.replace(/\s+/g, ' ').trim()).digest('hex').slice(0, 15);
+}
+
+/**
+ * statementId of an already parsed statement node (`{ SelectStmt: ... }`), without parsing
+ * again: one walk over the tree, then sha1 (16 hex digits).
+ */
+export function statementIdFromAst(stmt: AstNode): string {
+  structure = '';
+  appendStructure(stmt);
+  const id = sha1Id(structure);
+  structure = '';
+  return id;
+}
+
+function sha1Id(text: string): string {
+  return createHash('sha1').update(text).digest('hex').slice(0, 16);
+}
+
+/** A constant: a literal, a `$n` parameter, or either cast to a type. */
+function isConstant(node: unknown): boolean {
+  if (node === null || typeof node !== 'object') return false;
+  const n = node as AstNode;
+  if (n.A_Const !== undefined || n.ParamRef !== undefined) return true;
+  const cast = n.TypeCast as { arg?: unknown } | undefined;
+  return cast !== undefined && isConstant(cast.arg);
+}
+
+function allConstants(items: unknown): boolean {
+  if (!Array.isArray(items) || items.length === 0) return false;
+  for (const item of items) if (!isConstant(item)) return false;
+  return true;
+}
+
+/** Numeric fields that say where something was written, not what it is. */
+function isPosition(key: string): boolean {
+  return key === 'location' || key === 'stmt_location' || key === 'stmt_len' || key === 'name_location' || key.endsWith('_start') || key.endsWith('_end');
+}
+
+/** The text being built by appendStructure (one module-level buffer: this runs 100,000s of times). */
+let structure = '';
+
+/**
+ * Append a compact text that identifies the tree's structure: field names and values, with
+ * positions left out, constants and parameters all written `$`, and a list made only of
+ * constants (`IN (1, 2, 3)`, `ARRAY[...]`) written as one `$`, as pg_stat_statements squashes
+ * them, so that logged text with literals and normalized pg_stat_statements text share an id.
+ * Strings end in NUL, which PostgreSQL text cannot contain, so the encoding is unambiguous.
+ */
+function appendStructure(node: AstNode): void {
+  for (const key in node) {
+    const value = node[key];
+    switch (typeof value) {
+      case 'string':
+        structure += key;
+        structure += value;
+        structure += '\0';
+        break;
+      case 'number':
+        if (isPosition(key)) break;
+        structure += key;
+        structure += value;
+        structure += ';';
+        break;
+      case 'boolean':
+        structure += key;
+        structure += value ? '+' : '-';
+        break;
+      case 'object': {
+        if (value === null) break;
+        if (key === 'A_Const' || key === 'ParamRef') {
+          structure += '$';
+          break;
+        }
+        if (Array.isArray(value)) {
+          structure += key;
+          if (key === 'elements' && allConstants(value)) {
+            structure += '$';
+            break;
+          }
+          structure += '[';
+          for (const item of value as unknown[]) {
+            if (item === null || typeof item !== 'object') {
+              structure += String(item);
+              structure += '\0';
+            } else if ((item as AstNode).A_Const !== undefined || (item as AstNode).ParamRef !== undefined) {
+              structure += '$';
+            } else {
+              structure += '{';
+              appendStructure(item as AstNode);
+              structure += '}';
+            }
+          }
+          structure += ']';
+          break;
+        }
+        structure += key;
+        const inner = value as AstNode;
+        if (key === 'rexpr' && node.kind === 'AEXPR_IN' && allConstants((inner.List as AstNode | undefined)?.items)) {
+          structure += '$';
+          break;
+        }
+        structure += '{';
+        appendStructure(inner);
+        structure += '}';
+        break;
+      }
+    }
   }
 }
 

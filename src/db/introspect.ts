@@ -34,7 +34,8 @@ function selectSchemas(all: readonly string[], wanted: readonly string[] | undef
 }
 
 async function rows<R extends pg.QueryResultRow>(client: pg.Client, sql: string, params: unknown[] = []): Promise<R[]> {
-  return (await client.query<R>(sql, params)).rows;
+  // The marker keeps dbsplit's own catalog queries out of a later pg_stat_statements workload.
+  return (await client.query<R>(`/* dbsplit */ ${sql}`, params)).rows;
 }
 
 async function readModel(client: pg.Client, options: IntrospectOptions): Promise<SchemaModel> {

@@ -19,7 +19,11 @@ export interface JoinPredicate {
 }
 
 export interface QueryShape {
-  /** Stable id: the libpg-query fingerprint of the statement (or a hash of its text when it does not parse). */
+  /**
+   * Stable id: a hash of the parse tree with locations and constants left out, so statements
+   * that differ only in constants (or $n parameters) share it, as in pg_stat_statements; a
+   * hash of the text when the statement does not parse.
+   */
   readonly id: string;
   readonly sql: string;
   readonly kind: StatementKind;
@@ -43,7 +47,7 @@ export interface QueryShape {
 /** A transaction seen in a server log: which statements one session ran between BEGIN and COMMIT. */
 export interface TransactionTrace {
   readonly sessionId: string;
-  /** The server's transaction id when logged (%x), else a session-local counter. */
+  /** The server's transaction id when logged (%x), else `<session>:<counter>`. */
   readonly txId: string;
   readonly queryIds: readonly string[];
   readonly source: string;
