@@ -71,3 +71,11 @@ export async function withConnection<T>(url: string, fn: (client: pg.Client) => 
     await client.end().catch(() => undefined);
   }
 }
+
+/**
+ * Mark one of dbsplit's own statements so a pg_stat_statements workload can leave it out.
+ * The comment goes after the first keyword: pg_stat_statements drops a leading comment.
+ */
+export function markOwn(sql: string): string {
+  return sql.replace(/^\s*([A-Za-z]+)/, '$1 /* dbsplit */');
+}

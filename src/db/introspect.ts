@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { DbsplitError, UsageError } from '../errors.js';
 import type { SchemaModel } from '../model/schema.js';
 import { maskUrl } from '../redact.js';
-import { describeConnectionError, withConnection } from './connect.js';
+import { describeConnectionError, markOwn, withConnection } from './connect.js';
 import { assembleDomains, assembleEnums, assembleForeignKeys, assembleSequences, assembleTables, assembleViews } from './introspect-assemble.js';
 import * as q from './introspect-queries.js';
 import { compareText } from './introspect-text.js';
@@ -34,8 +34,7 @@ function selectSchemas(all: readonly string[], wanted: readonly string[] | undef
 }
 
 async function rows<R extends pg.QueryResultRow>(client: pg.Client, sql: string, params: unknown[] = []): Promise<R[]> {
-  // The marker keeps dbsplit's own catalog queries out of a later pg_stat_statements workload.
-  return (await client.query<R>(`/* dbsplit */ ${sql}`, params)).rows;
+  return (await client.query<R>(markOwn(sql), params)).rows;
 }
 
 async function readModel(client: pg.Client, options: IntrospectOptions): Promise<SchemaModel> {
