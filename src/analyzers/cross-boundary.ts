@@ -69,6 +69,8 @@ export function crossBoundary(schema: SchemaModel, workload: Workload, joins: re
   }
   const byId = new Map(workload.queries.map((q) => [q.id, q]));
   for (const tx of workload.transactions) {
+    // A one-statement transaction is already judged above as a statement.
+    if (tx.queryIds.length < 2) continue;
     const tables = [...new Set(tx.queryIds.flatMap((id) => byId.get(id)?.writes.map((t) => tableKey(t)) ?? []))].sort();
     const services = servicesOf(tables);
     if (services.length < 2) continue;

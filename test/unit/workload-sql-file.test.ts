@@ -76,3 +76,30 @@ describe('chunkSql', () => {
     expect(chunkSql('SELECT 1;\nSELECT 2;\n')).toHaveLength(1);
   });
 });
+
+describe('transactions in SQL files', () => {
+  it('groups explicit BEGIN ... COMMIT blocks, drops rolled back ones, and leaves autocommit statements alone', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { loadWorkload } = await import('../../src/analyzers/workload/load-workload.js');
+    const { schemaOf, table, col } = await import('../helpers/model.js');
+    const schema = schemaOf([table('orders', [col('id'), col('total')]), table('payments', [col('id'), col('order_id')]), table('stock', [col('id'), col('qty')])]);
+    const dir = mkdtempSync(join(tmpdir(), 'dbsplit-tx-'));
+    const file = join(dir, 'tx.sql');
+    writeFileSync(file, `UPDATE stock SET qty = qty - 1 WHERE id = 1;
+BEGIN;
+INSERT INTO orders (id, total) VALUES (1, 10);
+INSERT INTO payments (id, order_id) VALUES (1, 1);
+COMMIT;
+BEGIN;
+UPDATE stock SET qty = 0 WHERE id = 2;
+UPDATE orders SET total = 0 WHERE id = 2;
+ROLLBACK;
+`);
+    const w = await loadWorkload([file], { schema });
+    expect(w.transactions).toHaveLength(1);
+    const byId = new Map(w.queries.map((q) => [q.id, q]));
+    expect(w.transactions[0]!.queryIds.map((id) => byId.get(id)!.writes[0]!.name)).toEqual(['orders', 'payments']);
+  });
+});

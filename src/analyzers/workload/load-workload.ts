@@ -9,6 +9,7 @@ import { CsvParser, csvRecordToLog } from './csv-log.js';
 import { LogCollector } from './log-collector.js';
 import { createResolver } from './relation-resolver.js';
 import { analyzeSqlText } from './sql-file-source.js';
+import { TransactionTracker } from './transaction-tracker.js';
 import { StatementAnalyzer } from './statement-analyzer.js';
 import { StderrLogReader } from './stderr-log.js';
 import { WorkloadAccumulator } from './workload-accumulator.js';
@@ -74,7 +75,12 @@ async function loadFile(file: WorkloadFile, analyzer: StatementAnalyzer, accumul
   accumulator.addSource(file.display);
   if (format === 'sql') {
     const text = await readText(file);
-    analyzeSqlText(text, analyzer, (analysis, calls) => accumulator.add(analysis, { calls, source: file.display }));
+    const tracker = new TransactionTracker(file.display, false);
+    analyzeSqlText(text, analyzer, (analysis, calls) => {
+      accumulator.add(analysis, { calls, source: file.display });
+      tracker.statement(file.display, undefined, analysis);
+    });
+    accumulator.addTransactions(tracker.result());
     return;
   }
   const collector = new LogCollector(file.display, analyzer, accumulator);

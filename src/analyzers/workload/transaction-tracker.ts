@@ -19,7 +19,14 @@ export class TransactionTracker {
   private readonly sessions = new Map<string, SessionState>();
   private readonly traces: TransactionTrace[] = [];
 
-  constructor(private readonly source: string) {}
+  /**
+   * `traceAutocommit: false` for SQL files, where only explicit BEGIN ... COMMIT blocks say
+   * that statements belong together.
+   */
+  constructor(
+    private readonly source: string,
+    private readonly traceAutocommit = true,
+  ) {}
 
   /** `xid`: the server's transaction id logged with the statement (`%x`), when known and not 0. */
   statement(sessionId: string, xid: string | undefined, analysis: StatementAnalysis): void {
@@ -49,7 +56,7 @@ export class TransactionTracker {
     if (state.open) {
       if (!state.queryIds.includes(analysis.id)) state.queryIds.push(analysis.id);
       state.xid ??= usableXid;
-    } else if (analysis.writes.length > 0) {
+    } else if (this.traceAutocommit && analysis.writes.length > 0) {
       this.emit(sessionId, state, [analysis.id], usableXid);
     }
   }
