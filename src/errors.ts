@@ -94,6 +94,13 @@ export class PreconditionError extends DbsplitError {
   }
 }
 
+/**
+ * Also recognises a DbsplitError from a second copy of this module (a loader such as tsx can
+ * load one file twice), where instanceof fails.
+ */
 export function isDbsplitError(e: unknown): e is DbsplitError {
-  return e instanceof DbsplitError;
+  if (e instanceof DbsplitError) return true;
+  if (typeof e !== 'object' || e === null) return false;
+  const x = e as { code?: unknown; exitCode?: unknown; oneLine?: unknown };
+  return typeof x.code === 'string' && x.code.startsWith('E_') && typeof x.exitCode === 'number' && typeof x.oneLine === 'function';
 }

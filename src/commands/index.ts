@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import type { Output } from './output.js';
 import { registerAnalyze } from './analyze.js';
 import { registerDemo } from './demo.js';
+import { registerInit } from './init.js';
+import { registerPlan } from './plan.js';
 
 export type SetExitCode = (code: number) => void;
 
@@ -12,4 +14,6 @@ export type SetExitCode = (code: number) => void;
 export function registerCommands(program: Command, output: Output, setExitCode: SetExitCode): void {
   registerAnalyze(program, output, setExitCode);
   registerDemo(program, output, setExitCode);
+  registerInit(program, output, setExitCode);
+  registerPlan(program, output, setExitCode);
 }
