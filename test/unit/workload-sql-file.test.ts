@@ -103,3 +103,20 @@ ROLLBACK;
     expect(w.transactions[0]!.queryIds.map((id) => byId.get(id)!.writes[0]!.name)).toEqual(['orders', 'payments']);
   });
 });
+
+describe('splitTopLevel', () => {
+  it('cuts only at semicolons outside strings, names, dollar quotes, comments and parentheses', async () => {
+    const { splitTopLevel } = await import('../../src/analyzers/workload/sql-chunks.js');
+    const text = `-- calls: 3
+SELECT 'a;b', "x;y" FROM t; /* c; */ SELECT $$p;q$$, E'it\\'s;' ;
+CREATE RULE r AS ON INSERT TO t DO ALSO (INSERT INTO u VALUES (1); DELETE FROM v);
+SELECT 1`;
+    const pieces = splitTopLevel(text).map((p) => p.text);
+    expect(pieces).toEqual([
+      `SELECT 'a;b', "x;y" FROM t`,
+      `SELECT $$p;q$$, E'it\\'s;'`,
+      'CREATE RULE r AS ON INSERT TO t DO ALSO (INSERT INTO u VALUES (1); DELETE FROM v)',
+      'SELECT 1',
+    ]);
+  });
+});

@@ -1,30 +1,42 @@
 import { skipBlockComment, skipDollarQuote, skipQuoted } from './sql-normalize.js';
 
 /**
- * Cut a large SQL file into pieces of roughly `target` characters at statement boundaries, so
- * each piece is parsed in one call (parsing megabytes in one call is slower, and the parse tree
- * of a whole file may not fit in one JavaScript string). A cut is made only after a semicolon
- * that ends a line outside strings, quoted names, dollar quotes, comments and parentheses; the
- * parser then decides where statements really are, so a wrong cut costs only a slower fallback
- * for that piece. Files with BEGIN ATOMIC bodies (semicolons inside a statement) are not cut.
+ * A fast splitter for big SQL workload files, in JavaScript, so that statements seen before
+ * with other constants (the analyzer's normalized-text cache) are never handed to the parser at
+ * all. It cuts after each semicolon outside strings, quoted names, dollar quotes, comments and
+ * parentheses; the parser still decides what each piece means, and a piece that does not parse
+ * falls back to the real scanner. Files with BEGIN ATOMIC bodies (semicolons inside a
+ * statement) are not split here.
  */
-export function chunkSql(text: string, target = 64 * 1024): string[] {
-  if (text.length <= target || /\bbegin\s+atomic\b/i.test(text)) return [text];
-  const chunks: string[] = [];
+export interface SqlPiece {
+  /** Offset of the statement's first token (after leading whitespace and comments). */
+  readonly start: number;
+  /** Offset just past the statement's last character (its semicolon excluded). */
+  readonly end: number;
+  readonly text: string;
+}
+
+export function hasAtomicBodies(text: string): boolean {
+  return /\bbegin\s+atomic\b/i.test(text);
+}
+
+export function splitTopLevel(text: string): SqlPiece[] {
+  const pieces: SqlPiece[] = [];
   const n = text.length;
-  let chunkStart = 0;
+  let pieceStart = -1;
   let depth = 0;
   let i = 0;
+  const close = (end: number) => {
+    if (pieceStart >= 0) {
+      let e = end;
+      while (e > pieceStart && isSpace(text.charCodeAt(e - 1))) e--;
+      if (e > pieceStart) pieces.push({ start: pieceStart, end: e, text: text.slice(pieceStart, e) });
+    }
+    pieceStart = -1;
+    depth = 0;
+  };
   while (i < n) {
     const c = text.charCodeAt(i);
-    if (c === 39 /* ' */) {
-      i = skipQuoted(text, i, 39, isEscapeString(text, i));
-      continue;
-    }
-    if (c === 34 /* " */) {
-      i = skipQuoted(text, i, 34, false);
-      continue;
-    }
     if (c === 45 /* - */ && text.charCodeAt(i + 1) === 45) {
       const nl = text.indexOf('\n', i);
       i = nl < 0 ? n : nl;
@@ -32,6 +44,24 @@ export function chunkSql(text: string, target = 64 * 1024): string[] {
     }
     if (c === 47 /* / */ && text.charCodeAt(i + 1) === 42) {
       i = skipBlockComment(text, i);
+      continue;
+    }
+    if (isSpace(c)) {
+      i++;
+      continue;
+    }
+    if (c === 59 /* ; */ && depth === 0) {
+      close(i);
+      i++;
+      continue;
+    }
+    if (pieceStart < 0) pieceStart = i;
+    if (c === 39 /* ' */) {
+      i = skipQuoted(text, i, 39, isEscapeString(text, i));
+      continue;
+    }
+    if (c === 34 /* " */) {
+      i = skipQuoted(text, i, 34, false);
       continue;
     }
     if (c === 36 /* $ */) {
@@ -42,20 +72,33 @@ export function chunkSql(text: string, target = 64 * 1024): string[] {
       }
     } else if (c === 40) depth++;
     else if (c === 41) depth = depth > 0 ? depth - 1 : 0;
-    else if (c === 59 /* ; */ && depth === 0 && i - chunkStart >= target) {
-      let j = i + 1;
-      while (j < n && (text.charCodeAt(j) === 32 || text.charCodeAt(j) === 9 || text.charCodeAt(j) === 13)) j++;
-      if (j < n && text.charCodeAt(j) === 10) {
-        chunks.push(text.slice(chunkStart, j + 1));
-        chunkStart = j + 1;
-        i = j + 1;
-        continue;
-      }
-    }
     i++;
   }
-  if (chunkStart < n) chunks.push(text.slice(chunkStart));
+  close(n);
+  return pieces;
+}
+
+/**
+ * Cut a large SQL file into pieces of roughly `target` characters at statement boundaries, for
+ * callers that parse a piece in one call.
+ */
+export function chunkSql(text: string, target = 64 * 1024): string[] {
+  if (text.length <= target || hasAtomicBodies(text)) return [text];
+  const chunks: string[] = [];
+  let chunkStart = 0;
+  for (const piece of splitTopLevel(text)) {
+    if (piece.end - chunkStart < target) continue;
+    const nl = text.indexOf('\n', piece.end);
+    const cut = nl < 0 ? text.length : nl + 1;
+    chunks.push(text.slice(chunkStart, cut));
+    chunkStart = cut;
+  }
+  if (chunkStart < text.length) chunks.push(text.slice(chunkStart));
   return chunks;
+}
+
+function isSpace(c: number): boolean {
+  return c === 32 || c === 9 || c === 10 || c === 13 || c === 12;
 }
 
 function isIdentifierChar(c: number): boolean {

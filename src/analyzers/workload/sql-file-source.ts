@@ -1,6 +1,6 @@
 import { parseText, splitStatements } from '../sql-parser.js';
 import type { StatementAnalysis } from './query-shape.js';
-import { chunkSql } from './sql-chunks.js';
+import { chunkSql, hasAtomicBodies, splitTopLevel } from './sql-chunks.js';
 import type { StatementAnalyzer } from './statement-analyzer.js';
 
 /**
@@ -14,7 +14,20 @@ export function analyzeSqlText(
   /** `analysis.sql` is the first text seen of that statement; `sql` is this one's. */
   onStatement: (analysis: StatementAnalysis, calls: number, sql: string) => void,
 ): void {
-  for (const chunk of chunkSql(withoutMetaCommands(text))) {
+  const body = withoutMetaCommands(text);
+  if (!hasAtomicBodies(body)) {
+    // Split in JavaScript and let the analyzer's cache skip statements it has seen with other
+    // constants: most of a big workload file is the same few statements again.
+    let previousEnd = 0;
+    for (const piece of splitTopLevel(body)) {
+      const calls = callsHint(body, previousEnd, piece.start);
+      previousEnd = piece.end;
+      const analyses = analyzer.analyzeText(piece.text);
+      for (const a of analyses) onStatement(a, calls, analyses.length === 1 ? piece.text : a.sql);
+    }
+    return;
+  }
+  for (const chunk of chunkSql(body)) {
     const outcome = parseText(chunk);
     let previousEnd = 0;
     if (outcome.ok) {
