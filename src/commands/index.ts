@@ -2,8 +2,10 @@ import type { Command } from 'commander';
 import type { Output } from './output.js';
 import { registerAnalyze } from './analyze.js';
 import { registerDemo } from './demo.js';
+import { registerGenerate } from './generate.js';
 import { registerInit } from './init.js';
 import { registerPlan } from './plan.js';
+import { registerProvision } from './provision.js';
 
 export type SetExitCode = (code: number) => void;
 
@@ -14,6 +16,8 @@ export type SetExitCode = (code: number) => void;
 export function registerCommands(program: Command, output: Output, setExitCode: SetExitCode): void {
   registerAnalyze(program, output, setExitCode);
   registerDemo(program, output, setExitCode);
+  registerGenerate(program, output, setExitCode);
   registerInit(program, output, setExitCode);
   registerPlan(program, output, setExitCode);
+  registerProvision(program, output, setExitCode);
 }
