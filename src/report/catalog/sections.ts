@@ -170,7 +170,7 @@ export function catalogSections(c: Catalog, top: number): Section[] {
 export function replacementLabel(r: Recommendation): string {
   switch (r.kind) {
     case 'loose-foreign-key':
-      return `loose FK (${r.onOwnerDelete ?? 'keep'} on delete)`;
+      return r.onOwnerDelete === 'delete' ? 'loose FK, cascading' : r.onOwnerDelete === 'nullify' ? 'loose FK, nullifying' : 'loose FK, kept';
     case 'plain-reference':
       return 'plain reference';
     case 'api-composition':
