@@ -58,6 +58,18 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (service, table_name)
   );
   `,
+  // 2: the runner's heartbeat and the operator's wish (shadow stop sets desired = 'stopped')
+  `
+  ALTER TABLE _dbsplit.sync_state
+    ADD COLUMN desired         text NOT NULL DEFAULT 'running' CHECK (desired IN ('running', 'stopped')),
+    ADD COLUMN runner_pid      integer,
+    ADD COLUMN runner_host     text,
+    ADD COLUMN heartbeat_at    timestamptz,
+    ADD COLUMN applied_changes bigint NOT NULL DEFAULT 0,
+    ADD COLUMN applied_rate    double precision,
+    ADD COLUMN applied_lsn     pg_lsn,
+    ADD COLUMN lag_seconds     double precision;
+  `,
 ];
 
 export const CONTROL_SCHEMA_VERSION = MIGRATIONS.length;
