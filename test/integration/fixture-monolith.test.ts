@@ -116,10 +116,13 @@ describe('the sample monolith fixture', () => {
     expect(unseededSchema.filter((s) => s.includes('FOREIGN KEY')).length).toBeGreaterThan(40);
   });
 
-  it('is deterministic: the same scale and seed give identical tables, another seed does not', async () => {
-    await seedMonolith(b, { scale: SCALE, seed: SEED });
+  it('is deterministic: the same scale and seed give identical tables (either load path), another seed does not', async () => {
+    expect(seeded.parallel).toBe(true);
+    const serial = await seedMonolith(b, { scale: SCALE, seed: SEED, parallel: false });
+    expect(serial.parallel).toBe(false);
     const sumsA = await checksums(a);
     expect(await checksums(b)).toEqual(sumsA);
+    expect(await schemaSnapshot(b)).toEqual(unseededSchema);
     await seedMonolith(b, { scale: SCALE, seed: SEED + 1, replace: true });
     const sumsB = await checksums(b);
     expect(sumsB['public.orders']).not.toBe(sumsA['public.orders']);
