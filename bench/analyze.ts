@@ -9,22 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadModule, parseSync } from 'libpg-query';
+import { mulberry32 } from '../src/analyzers/suggest/rng.js';
 
 const TABLES = 1000;
 const FKS = 2000;
 const STATEMENTS = 100_000;
 const RUNS = 3;
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Generated {
   readonly ddl: string;
@@ -32,7 +23,7 @@ interface Generated {
 }
 
 export function generate(): Generated {
-  const r = rng(42);
+  const r = mulberry32(42);
   const pick = (n: number) => Math.floor(r() * n);
   const name = (i: number) => `t${String(i).padStart(4, '0')}`;
   // Each table gets two references to earlier tables (table 0 and 1 get fewer): 2,000 FKs.

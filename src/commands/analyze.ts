@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { addFormatOption, collect, resolveFormat } from './format.js';
+import { addFormatOption, collect, resolveFormat, splitSearchPath } from './format.js';
 import type { SetExitCode } from './index.js';
 import type { Output } from './output.js';
 
@@ -38,7 +38,7 @@ export function registerAnalyze(program: Command, output: Output, setExitCode: S
       ddl: opts.ddl,
       workload: opts.workload ?? [],
       planFile: opts.plan,
-      searchPath: opts.searchPath?.split(',').map((s) => s.trim()).filter(Boolean),
+      searchPath: splitSearchPath(opts.searchPath),
       infer: opts.infer,
     });
     output.out(renderCatalog(catalog, format, { style: output.style, top: Number(opts.top ?? 20) }));

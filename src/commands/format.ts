@@ -22,3 +22,8 @@ export function resolveFormat<F extends string>(opts: { format?: string; json?: 
 export function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
+
+/** `--search-path a,b` as a list; undefined when not given, so the plan file's setting applies. */
+export function splitSearchPath(value: string | undefined): string[] | undefined {
+  return value?.split(',').map((s) => s.trim()).filter(Boolean);
+}

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { addFormatOption, collect, resolveFormat } from './format.js';
+import { addFormatOption, collect, resolveFormat, splitSearchPath } from './format.js';
 import type { SetExitCode } from './index.js';
 import type { Output } from './output.js';
 
@@ -41,7 +41,7 @@ export function registerGenerate(program: Command, output: Output, setExitCode: 
       url: opts.url,
       ddl: opts.ddl,
       workload: opts.workload,
-      searchPath: opts.searchPath?.split(',').map((s) => s.trim()).filter(Boolean),
+      searchPath: splitSearchPath(opts.searchPath),
       infer: opts.infer,
       force: Boolean(opts.force),
     });

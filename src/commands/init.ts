@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { collect } from './format.js';
+import { collect, splitSearchPath } from './format.js';
 import type { SetExitCode } from './index.js';
 import type { Output } from './output.js';
 
@@ -34,7 +34,7 @@ export function registerInit(program: Command, output: Output, setExitCode: SetE
         url: opts.url,
         ddl: opts.ddl,
         workload: opts.workload,
-        searchPath: opts.searchPath?.split(',').map((s) => s.trim()).filter(Boolean),
+        searchPath: splitSearchPath(opts.searchPath),
         infer: opts.infer,
         services: opts.services,
       });

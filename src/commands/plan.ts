@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { DbsplitError } from '../errors.js';
-import { addFormatOption, collect, resolveFormat } from './format.js';
+import { addFormatOption, collect, resolveFormat, splitSearchPath } from './format.js';
 import type { SetExitCode } from './index.js';
 import type { Output } from './output.js';
 
@@ -66,7 +66,7 @@ function requestOf(opts: PlanCliOptions) {
     ddl: opts.ddl,
     workload: opts.workload,
     planFile: opts.plan,
-    searchPath: opts.searchPath?.split(',').map((s) => s.trim()).filter(Boolean),
+    searchPath: splitSearchPath(opts.searchPath),
     infer: opts.infer,
     pinFlags: opts.pin,
     services: opts.services,
