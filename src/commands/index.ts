@@ -6,6 +6,7 @@ import { registerGenerate } from './generate.js';
 import { registerInit } from './init.js';
 import { registerPlan } from './plan.js';
 import { registerProvision } from './provision.js';
+import { registerShadow } from './shadow.js';
 
 export type SetExitCode = (code: number) => void;
 
@@ -20,4 +21,5 @@ export function registerCommands(program: Command, output: Output, setExitCode: 
   registerInit(program, output, setExitCode);
   registerPlan(program, output, setExitCode);
   registerProvision(program, output, setExitCode);
+  registerShadow(program, output, setExitCode);
 }

@@ -17,6 +17,11 @@ export interface EmbeddedServer {
   /** URL of a database on this server (default `postgres`). */
   url(database?: string): string;
   stop(): Promise<void>;
+  /**
+   * Stop the server (fast shutdown: its clients are disconnected), run `whileDown`, then start
+   * it again on the same port and data directory. For tests of outages.
+   */
+  restart(whileDown?: () => Promise<void>): Promise<void>;
 }
 
 export interface EmbeddedOptions {
@@ -104,6 +109,15 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions = {}): Prom
       stopped = true;
       await server.stop();
       if (!options.keep) rmSync(dir, { recursive: true, force: true });
+    },
+    restart: async (whileDown) => {
+      if (stopped) throw new Error('the embedded PostgreSQL was stopped for good; it cannot restart');
+      await server.stop();
+      try {
+        await whileDown?.();
+      } finally {
+        await server.start();
+      }
     },
   };
 }

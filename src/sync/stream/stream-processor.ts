@@ -1,0 +1,294 @@
+import type { CommitPosition, SourceColumn } from '../apply/index.js';
+import type { ChangeEvent } from '../contract.js';
+import { formatLsn } from '../apply/lsn.js';
+import { SyncFailure } from '../apply/errors.js';
+import {
+  deleteDraft,
+  insertDraft,
+  relationState,
+  sourceColumns,
+  toEvent,
+  truncateDraft,
+  updateDraft,
+  type ChangeDraft,
+  type RelationState,
+  type TxContext,
+} from './change-events.js';
+import type { PgoutputMessage } from './pgoutput-decoder.js';
+
+/**
+ * The heart of the direct runner: pgoutput messages in, batches applied to the target out.
+ *
+ * - A transaction whose commit LSN is at or before the target's position was applied already:
+ *   skipped whole (a restart from an older slot position doubles nothing).
+ * - A batch is one target transaction holding whole source transactions, in commit order; it
+ *   ends at a transaction boundary when it holds `batchSize` changes, when `batchMs` passed, or
+ *   when no more messages are waiting. The position is written with it, and only after COMMIT
+ *   is the slot acknowledged.
+ * - A huge transaction flows through the applier incrementally (bounded memory), inside one
+ *   target transaction, committed when its COMMIT arrives.
+ * - Each table is compared with its target table when the monolith (re)describes it, before its
+ *   next change is applied: a difference stops everything (E_SCHEMA_CHANGED) with nothing after
+ *   it applied or acknowledged.
+ */
+
+/**
+ * Where the processor sends changes: the part of TargetApplier it drives. A KafkaPublisher has
+ * the same shape (the Kafka transport's runner side).
+ */
+export interface ChangeSink {
+  begin(): Promise<void>;
+  apply(event: ChangeEvent): Promise<void>;
+  /** Resolves once the batch is durable where it went; only then is the slot acknowledged. */
+  commit(position: CommitPosition): Promise<void>;
+  rollback(): Promise<void>;
+  checkColumns(schema: string, table: string, columns: readonly SourceColumn[]): Promise<void>;
+  coveredBySnapshot(schema: string, table: string, lsn: string): boolean;
+  /** Changes written so far (without it: every change handed over counts). */
+  appliedCount?(): number;
+}
+
+export interface ProcessorOptions {
+  readonly applier: ChangeSink;
+  /** The target's position: transactions committed at or before it are skipped. */
+  readonly startLsn: bigint;
+  readonly batchSize: number;
+  readonly batchMs: number;
+  /** Messages received but not yet handled, the one being handled included. */
+  readonly backlog: () => number;
+  /** Report to the slot that everything before `lsn` is flushed. */
+  readonly acknowledge: (lsn: bigint) => void;
+  readonly onBatch?: (batch: CommittedBatch) => void;
+}
+
+export interface CommittedBatch {
+  readonly changes: number;
+  readonly transactions: number;
+  readonly lsn: string;
+  readonly commitTimeMs: number;
+}
+
+interface OpenTx extends TxContext {
+  readonly finalLsn: bigint;
+  readonly skip: boolean;
+  seq: number;
+  pending: ChangeDraft | undefined;
+}
+
+interface OpenBatch {
+  readonly startedAt: number;
+  /** The applier's count of written changes when the batch began. */
+  readonly appliedBefore: number;
+  changes: number;
+  transactions: number;
+  last: { lsn: bigint; endLsn: bigint; xid: number; commitTimeMs: number } | undefined;
+}
+
+export class StreamProcessor {
+  private readonly relations = new Map<number, RelationState>();
+  private readonly typeNames = new Map<number, string>();
+  private tx: OpenTx | undefined;
+  private batch: OpenBatch | undefined;
+  private position: bigint;
+  private lastCommit: { lsn: bigint; commitTimeMs: number } | undefined;
+  private inFlight: Promise<void> = Promise.resolve();
+  /** Messages handed to handle() and not finished. */
+  private pending = 0;
+  private closed = false;
+  /** Set once; everything after it is ignored. */
+  failure: unknown;
+  /** Commit LSN of the transaction being applied when the failure happened. */
+  failedAt: bigint | undefined;
+  handled = 0;
+  appliedChanges = 0;
+  /** Transactions received again that the target already had (at or before its position). */
+  alreadyApplied = 0;
+  private handedOver = 0;
+  onFailure: ((e: unknown) => void) | undefined;
+
+  constructor(private readonly options: ProcessorOptions) {
+    this.position = options.startLsn;
+  }
+
+  /** The target's position as far as this processor knows (last committed transaction). */
+  get appliedLsn(): bigint {
+    return this.position;
+  }
+
+  /** Commit time of the last applied transaction (ms), if any since start. */
+  get lastCommitTimeMs(): number | undefined {
+    return this.lastCommit?.commitTimeMs;
+  }
+
+  /**
+   * Nothing received is waiting and no transaction or batch is open: everything received is in
+   * the target. Never once closing: messages that arrive then are dropped, not applied.
+   */
+  isIdle(): boolean {
+    return !this.closed && this.tx === undefined && this.batch === undefined && this.failure === undefined && this.options.backlog() === 0;
+  }
+
+  /** Handle one message. Never rejects: a failure is kept in `failure` and reported once. */
+  handle(message: PgoutputMessage | { tag: 'error'; error: unknown }): Promise<void> {
+    // The reader delivers the next message only when this one is handled; chaining still keeps
+    // the order should a caller not wait.
+    const chained = this.pending > 0;
+    this.pending++;
+    const p = chained ? this.inFlight.then(() => this.handleNow(message)) : this.handleNow(message);
+    this.inFlight = p;
+    return p;
+  }
+
+  private async handleNow(message: PgoutputMessage | { tag: 'error'; error: unknown }): Promise<void> {
+    try {
+      if (this.closed || this.failure !== undefined) return;
+      if (message.tag === 'error') throw new SyncFailure(`could not decode the change stream: ${String((message.error as Error)?.message ?? message.error)}`, { retryable: false, cause: message.error });
+      await this.process(message);
+    } catch (e) {
+      await this.fail(e);
+      this.onFailure?.(e);
+    } finally {
+      this.handled++;
+      this.pending--;
+    }
+  }
+
+
+  /**
+   * Stop taking messages. With `commitOpenBatch`, a batch that ends at a transaction boundary
+   * is committed (its changes are whole transactions) and acknowledged; otherwise, or in the
+   * middle of a transaction, the open batch is rolled back.
+   */
+  async close(commitOpenBatch: boolean): Promise<void> {
+    this.closed = true;
+    await this.inFlight;
+    if (this.batch && commitOpenBatch && this.tx === undefined && this.failure === undefined) {
+      try {
+        await this.commitBatch();
+      } catch (e) {
+        await this.fail(e);
+      }
+    }
+    this.tx = undefined;
+    this.batch = undefined;
+    await this.options.applier.rollback().catch(() => undefined);
+  }
+
+  private async fail(e: unknown): Promise<void> {
+    this.failure = e;
+    this.failedAt = this.tx?.finalLsn ?? this.batch?.last?.lsn;
+    this.tx = undefined;
+    this.batch = undefined;
+    await this.options.applier.rollback().catch(() => undefined);
+  }
+
+  private async process(m: PgoutputMessage): Promise<void> {
+    switch (m.tag) {
+      case 'relation':
+        this.relations.set(m.relationId, relationState(m));
+        return;
+      case 'type':
+        this.typeNames.set(m.typeOid, m.name);
+        return;
+      case 'begin': {
+        const skip = m.finalLsn <= this.position;
+        this.tx = { lsn: formatLsn(m.finalLsn), finalLsn: m.finalLsn, xid: m.xid, commitTimeMs: m.commitTimeMs, skip, seq: 0, pending: undefined };
+        if (!skip && !this.batch) {
+          await this.options.applier.begin();
+          this.batch = { startedAt: Date.now(), appliedBefore: this.written(), changes: 0, transactions: 0, last: undefined };
+        }
+        return;
+      }
+      case 'insert':
+      case 'update':
+      case 'delete': {
+        const tx = this.requireTx(m.tag);
+        if (tx.skip) return;
+        const rel = this.relation(m.relationId);
+        const draft =
+          m.tag === 'insert' ? insertDraft(rel, m.newTuple) : m.tag === 'update' ? updateDraft(rel, m.oldTuple, m.oldIsKeyOnly, m.newTuple) : deleteDraft(rel, m.oldTuple, m.oldIsKeyOnly);
+        await this.push(tx, draft);
+        return;
+      }
+      case 'truncate': {
+        const tx = this.requireTx('truncate');
+        if (tx.skip) return;
+        for (const id of m.relationIds) await this.push(tx, truncateDraft(this.relation(id)));
+        return;
+      }
+      case 'commit': {
+        const tx = this.requireTx('commit');
+        this.tx = undefined;
+        if (tx.skip) {
+          this.alreadyApplied++;
+          return;
+        }
+        if (tx.pending) await this.emit(tx, tx.pending, true);
+        const batch = this.batch!;
+        batch.changes += tx.seq;
+        batch.transactions++;
+        batch.last = { lsn: tx.finalLsn, endLsn: m.endLsn, xid: tx.xid, commitTimeMs: tx.commitTimeMs };
+        const due = batch.changes >= this.options.batchSize || Date.now() - batch.startedAt >= this.options.batchMs || this.options.backlog() <= 1;
+        if (due) await this.commitBatch();
+        return;
+      }
+      case 'origin':
+      case 'message':
+        return;
+    }
+  }
+
+  private requireTx(what: string): OpenTx {
+    if (!this.tx) throw new SyncFailure(`the change stream sent ${what} outside a transaction`, { retryable: true, side: 'monolith' });
+    return this.tx;
+  }
+
+  private relation(id: number): RelationState {
+    const rel = this.relations.get(id);
+    if (!rel) throw new SyncFailure(`the change stream refers to relation ${id} before describing it`, { retryable: true, side: 'monolith' });
+    return rel;
+  }
+
+  /** One change of the transaction; held back by one so the last one can be marked lastInTx. */
+  private async push(tx: OpenTx, draft: ChangeDraft): Promise<void> {
+    const applier = this.options.applier;
+    const rel = draft.rel;
+    if (!rel.checked && !applier.coveredBySnapshot(rel.message.schema, rel.message.name, tx.lsn)) {
+      await applier.checkColumns(rel.message.schema, rel.message.name, sourceColumns(rel, this.typeNames));
+      rel.checked = true;
+    }
+    if (tx.pending) await this.emit(tx, tx.pending, false);
+    tx.pending = draft;
+  }
+
+  private async emit(tx: OpenTx, draft: ChangeDraft, lastInTx: boolean): Promise<void> {
+    const seq = tx.seq++;
+    this.handedOver++;
+    await this.options.applier.apply(toEvent(draft, tx, seq, lastInTx));
+  }
+
+  private written(): number {
+    return this.options.applier.appliedCount?.() ?? this.handedOver;
+  }
+
+  private async commitBatch(): Promise<void> {
+    const batch = this.batch;
+    if (!batch) return;
+    const last = batch.last;
+    if (!last) {
+      await this.options.applier.rollback();
+      this.batch = undefined;
+      return;
+    }
+    await this.options.applier.commit({ lsn: { lsn: formatLsn(last.lsn), txId: last.xid, commitTimeMs: last.commitTimeMs } });
+    this.batch = undefined;
+    this.position = last.lsn;
+    this.lastCommit = { lsn: last.lsn, commitTimeMs: last.commitTimeMs };
+    // Changes written: those older than their table's backfill snapshot were skipped.
+    const written = this.written() - batch.appliedBefore;
+    this.appliedChanges += written;
+    // The end of the commit record: the slot resumes after it (what native subscribers report).
+    this.options.acknowledge(last.endLsn);
+    this.options.onBatch?.({ changes: written, transactions: batch.transactions, lsn: formatLsn(last.lsn), commitTimeMs: last.commitTimeMs });
+  }
+}
