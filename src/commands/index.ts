@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { Output } from './output.js';
 import { registerAnalyze } from './analyze.js';
 import { registerDemo } from './demo.js';
+import { registerDiff } from './diff.js';
 import { registerGenerate } from './generate.js';
 import { registerInit } from './init.js';
 import { registerPlan } from './plan.js';
@@ -17,6 +18,7 @@ export type SetExitCode = (code: number) => void;
 export function registerCommands(program: Command, output: Output, setExitCode: SetExitCode): void {
   registerAnalyze(program, output, setExitCode);
   registerDemo(program, output, setExitCode);
+  registerDiff(program, output, setExitCode);
   registerGenerate(program, output, setExitCode);
   registerInit(program, output, setExitCode);
   registerPlan(program, output, setExitCode);
