@@ -23,3 +23,6 @@ export { inferRelations } from './analyzers/infer-relations.js';
 export { loadWorkload } from './analyzers/workload/load-workload.js';
 export { generateAll, runGenerate } from './generate/generate.js';
 export type { GeneratedFile, GenerateContext } from './generate/types.js';
+export { experiment, type ExperimentOptions, type ExperimentResult, type ExperimentObservation } from './experiment.js';
+export { runCompare, compareExitCode, loadChecks, compareResults } from './compare/index.js';
+export type * from './compare/types.js';

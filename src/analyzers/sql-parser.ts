@@ -271,3 +271,22 @@ export function firstWords(sql: string, count = 6): string {
   const words = sql.replace(/\s+/g, ' ').trim().split(' ').slice(0, count).join(' ');
   return words.length > 60 ? words.slice(0, 57) + '...' : words;
 }
+
+export interface ScannedToken {
+  /** UTF-16 offsets into the text. */
+  readonly start: number;
+  readonly end: number;
+  readonly text: string;
+  /** The scanner's token name: `IDENT`, `SCONST`, `TYPECAST`, `SQL_COMMENT`, ... (`UNKNOWN` for keywords and single characters). */
+  readonly tokenName: string;
+}
+
+/** The scanner's tokens (strings, comments and casts are single tokens); throws on text it cannot scan. */
+export function scanTokens(text: string): ScannedToken[] {
+  const toChar = byteToCharOffsets(text);
+  return scanSync(text).tokens.map((t) => {
+    const start = toChar(t.start);
+    const end = toChar(t.end);
+    return { start, end, text: text.slice(start, end), tokenName: t.tokenName };
+  });
+}

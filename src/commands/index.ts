@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { Output } from './output.js';
 import { registerAnalyze } from './analyze.js';
+import { registerCompare } from './compare.js';
 import { registerDemo } from './demo.js';
 import { registerDiff } from './diff.js';
 import { registerGenerate } from './generate.js';
@@ -17,6 +18,7 @@ export type SetExitCode = (code: number) => void;
  */
 export function registerCommands(program: Command, output: Output, setExitCode: SetExitCode): void {
   registerAnalyze(program, output, setExitCode);
+  registerCompare(program, output, setExitCode);
   registerDemo(program, output, setExitCode);
   registerDiff(program, output, setExitCode);
   registerGenerate(program, output, setExitCode);

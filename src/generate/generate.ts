@@ -45,6 +45,8 @@ export async function generateAll(ctx: GenerateContext): Promise<Generated> {
   files.push(...generateReferences(ctx));
   const { generateCompositions } = await import('./compositions/index.js');
   files.push(...generateCompositions(ctx));
+  const { generateChecks } = await import('./checks/index.js');
+  files.push(...generateChecks(ctx));
   const { generatePlanMarkdown } = await import('./plan-markdown.js');
   files.push(generatePlanMarkdown(ctx));
   const sorted = files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
