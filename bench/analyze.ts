@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadModule, parseSync } from 'libpg-query';
 import { mulberry32 } from '../src/analyzers/suggest/rng.js';
+import { median } from './support.js';
 
 const TABLES = 1000;
 const FKS = 2000;
@@ -83,10 +84,6 @@ export function generate(): Generated {
   return { ddl: [...ddl, ...alters].join('\n\n') + '\n', workload: stmts.join(';\n') + ';\n' };
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
 
 export async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'dbsplit-bench-analyze-'));

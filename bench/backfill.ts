@@ -23,32 +23,13 @@ import { DOMAINS_JSON, loadMonolithSchema, seedMonolith } from '../fixtures/mono
 import { startEmbeddedPostgres, type EmbeddedServer } from '../src/db/embedded.js';
 import { provisionService } from '../src/provision/index.js';
 import { cancelShadow, startShadow } from '../src/sync/lifecycle.js';
+import { dbUrl, intArg, withClient } from './support.js';
 
 const SERVICE = 'orders';
 const COLUMNS = ['id', 'order_number', 'user_id', 'status', 'currency_code', 'subtotal', 'discount_total', 'shipping_total', 'tax_total', 'total', 'shipping_address_id', 'billing_address_id', 'placed_at', 'updated_at', 'notes', 'metadata'];
 
-function arg(args: readonly string[], name: string, fallback: number): number {
-  const i = args.indexOf(name);
-  const v = i >= 0 ? Number(args[i + 1]) : fallback;
-  if (!Number.isInteger(v) || v <= 0) throw new Error(`${name} must be a positive integer`);
-  return v;
-}
 
-function dbUrl(base: string, db: string): string {
-  const u = new URL(base);
-  u.pathname = `/${db}`;
-  return u.toString();
-}
 
-async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
 
 /** Grow orders to `rows` rows, valid against its checks and the seeded users and addresses. */
 async function generateOrders(url: string, rows: number): Promise<void> {
@@ -126,8 +107,8 @@ const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.flo
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
 export async function main(args: string[] = []): Promise<void> {
-  const rows = arg(args, '--rows', 5_000_000);
-  const runs = arg(args, '--runs', 3);
+  const rows = intArg(args, '--rows', 5_000_000);
+  const runs = intArg(args, '--runs', 3);
   let server: EmbeddedServer | undefined;
   let base = process.env.DBSPLIT_BENCH_PG_URL;
   if (!base) {

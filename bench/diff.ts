@@ -24,27 +24,14 @@ import { tableChecksumSql } from '../src/diff/diff-sql.js';
 import { SidePool } from '../src/diff/side-pool.js';
 import { buildShape, readSideTable } from '../src/diff/table-shape.js';
 import type { DiffResult } from '../src/diff/types.js';
+import { dbUrl, median, withClient } from './support.js';
 
 const DEFAULT_ROWS = 10_000_000;
 const PLANTED = 100;
 
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
-function urlOf(server: string, database: string): string {
-  const u = new URL(server);
-  u.pathname = '/' + database;
-  return u.toString();
-}
 
-async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
 
 async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
   const t = performance.now();
@@ -144,10 +131,6 @@ function found(r: DiffResult): string {
 
 const PAIRS = 3;
 
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 === 1 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-}
 
 /**
  * The floor and dbsplit run back to back, PAIRS times, and the ratio is the median of the pairs'
@@ -197,8 +180,8 @@ export async function main(args: readonly string[] = []): Promise<void> {
   const suffix = Date.now().toString(36);
   const src = `bench_diff_src_${suffix}`;
   const tgt = `bench_diff_tgt_${suffix}`;
-  const sourceUrl = urlOf(adminUrl, src);
-  const targetUrl = urlOf(adminUrl, tgt);
+  const sourceUrl = dbUrl(adminUrl, src);
+  const targetUrl = dbUrl(adminUrl, tgt);
   const started = performance.now();
   try {
     const version = await withClient(adminUrl, async (c) => {

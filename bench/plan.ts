@@ -21,6 +21,7 @@ import { DEFAULT_SEED, mulberry32 } from '../src/analyzers/suggest/rng.js';
 import { suggestBoundaries, type Suggestion } from '../src/analyzers/suggest/suggest.js';
 import type { Column, ForeignKey, SchemaModel, Table } from '../src/model/schema.js';
 import type { QueryShape, TransactionTrace, Workload } from '../src/model/workload.js';
+import { median } from './support.js';
 
 // CommonJS typed with `export default`: see src/analyzers/suggest/louvain-partition.ts.
 const louvain = louvainImport as unknown as typeof louvainImport.default;
@@ -215,10 +216,6 @@ export function suggestionLabels(s: Suggestion): Map<string, string> {
   return out;
 }
 
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
 
 export async function main(): Promise<void> {
   const planted = generate();

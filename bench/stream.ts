@@ -34,39 +34,15 @@ import { startEmbeddedPostgres, type EmbeddedServer } from '../src/db/embedded.j
 import { provisionService } from '../src/provision/index.js';
 import { startShadow } from '../src/sync/lifecycle/start.js';
 import { runShadow, type RunShadowResult } from '../src/sync/stream/index.js';
+import { connectTo, dbUrl, intArg, withClient } from './support.js';
 
 const PGBENCH = '/usr/lib/postgresql/15/bin/pgbench';
 const TABLES = ['pgbench_accounts', 'pgbench_branches', 'pgbench_tellers', 'pgbench_history', 'bench_heartbeat'];
 const exec = promisify(execFile);
 
-function arg(args: readonly string[], name: string, fallback: number): number {
-  const i = args.indexOf(name);
-  const v = i >= 0 ? Number(args[i + 1]) : fallback;
-  if (!Number.isInteger(v) || v <= 0) throw new Error(`${name} must be a positive integer`);
-  return v;
-}
 
-function dbUrl(base: string, db: string): string {
-  const u = new URL(base);
-  u.pathname = `/${db}`;
-  return u.toString();
-}
 
-async function connectTo(url: string): Promise<pg.Client> {
-  const c = new pg.Client({ connectionString: url });
-  c.on('error', () => undefined);
-  await c.connect();
-  return c;
-}
 
-async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = await connectTo(url);
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
 
 function pgEnv(url: string): NodeJS.ProcessEnv {
   const u = new URL(url);
@@ -212,9 +188,9 @@ function writePlan(dir: string, name: string, monolithUrl: string, targetUrl: st
 }
 
 export async function main(args: string[] = []): Promise<void> {
-  const scale = arg(args, '--scale', 5);
-  const seconds = arg(args, '--seconds', 15);
-  const runs = arg(args, '--runs', 2);
+  const scale = intArg(args, '--scale', 5);
+  const seconds = intArg(args, '--seconds', 15);
+  const runs = intArg(args, '--runs', 2);
   let server: EmbeddedServer | undefined;
   let base = process.env.DBSPLIT_BENCH_PG_URL;
   if (!base) {

@@ -1,6 +1,7 @@
 import type { SidePool } from './side-pool.js';
 import type { DiffTableSpec, QualifiedTable } from './types.js';
 import { quoteIdent } from '../analyzers/pg-type-names.js';
+import { primaryKeyColumns } from '../db/primary-key.js';
 
 /**
  * What the diff needs to know about one table on one side, read from that side's catalog:
@@ -88,14 +89,7 @@ export async function readSideTable(pool: SidePool, t: QualifiedTable): Promise<
       ORDER BY a.attnum`,
     [oid],
   );
-  const pk = await pool.query<{ name: string }>(
-    `SELECT a.attname AS name
-       FROM pg_index i CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
-       JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
-      WHERE i.indrelid = $1::oid AND i.indisprimary
-      ORDER BY k.ord`,
-    [oid],
-  );
+  const primaryKey = await primaryKeyColumns(pool, oid);
   // A partitioned table's own reltuples is not its rows: sum the leaves (the table itself when
   // not partitioned). -1 (PostgreSQL 14+) or 0 with no pages means never analyzed.
   const est = await pool.query<{ rows: number | null; analyzed: boolean; blocks: string | null }>(
@@ -121,7 +115,7 @@ export async function readSideTable(pool: SidePool, t: QualifiedTable): Promise<
       generated: c.generated,
       identityAlways: c.identity_always,
     })),
-    primaryKey: pk.rows.map((r) => r.name),
+    primaryKey,
     estimatedRows: e?.analyzed ? Number(e.rows ?? 0) : undefined,
     blocks: Number(e?.blocks ?? 0),
   };

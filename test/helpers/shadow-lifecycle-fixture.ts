@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { DOMAINS_JSON, loadMonolithSchema, seedMonolith } from '../../fixtures/monolith-schema/seed.js';
 import { provisionService } from '../../src/provision/index.js';
-import { createTestDatabase, databaseUrl, serverUrl, type TestDatabase } from './pg.js';
+import { createTestDatabase, databaseUrl, serverUrl, uniqueSuffix, withClient, type TestDatabase } from './pg.js';
+
+export { uniqueSuffix, withClient };
 
 /**
  * Monoliths, plans and provisioned targets for the shadow start/status/stop/cancel tests.
@@ -12,19 +14,7 @@ import { createTestDatabase, databaseUrl, serverUrl, type TestDatabase } from '.
  * a suffix unique to its file, and cleanup drops that service's slots before its databases.
  */
 
-export function uniqueSuffix(): string {
-  return `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
-}
 
-export async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
 
 /** Drop every slot (permanent or temporary) whose name starts with dbsplit_<service>. */
 export async function dropServiceSlots(service: string): Promise<void> {

@@ -3,23 +3,13 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import copyStreams from 'pg-copy-streams';
-import { serverUrl } from '../helpers/pg.js';
+import { serverUrl, uniqueSuffix, withClient } from '../helpers/pg.js';
+
+export { uniqueSuffix, withClient };
 
 /** Helpers of the diff integration tests: plans, table copies, clients. */
 
-export function uniqueSuffix(): string {
-  return `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
-}
 
-export async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
 
 export async function dropDatabases(names: readonly string[]): Promise<void> {
   await withClient(serverUrl(), async (c) => {

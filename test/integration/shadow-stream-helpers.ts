@@ -5,6 +5,9 @@ import pg from 'pg';
 import { provisionService } from '../../src/provision/index.js';
 import { startShadow } from '../../src/sync/lifecycle/start.js';
 import { runShadow, type RunShadowOptions, type RunShadowResult } from '../../src/sync/stream/index.js';
+import { uniqueSuffix, withClient } from '../helpers/pg.js';
+
+export { withClient };
 
 /**
  * Shared setup of the shadow streaming tests: a monolith database holding a service's tables,
@@ -14,19 +17,9 @@ import { runShadow, type RunShadowOptions, type RunShadowResult } from '../../sr
  */
 
 export function uniqueService(prefix: string): string {
-  return `${prefix}_${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`.toLowerCase();
+  return `${prefix}_${uniqueSuffix()}`.toLowerCase();
 }
 
-export async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: url });
-  c.on('error', () => undefined);
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end().catch(() => undefined);
-  }
-}
 
 /** A database on the server of `adminUrl` (its `postgres` database). */
 export async function createDatabase(adminUrl: string, name: string): Promise<string> {

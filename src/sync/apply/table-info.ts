@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { SyncFailure } from './errors.js';
 import { qualifiedName } from './sql-text.js';
+import { primaryKeyColumns } from '../../db/primary-key.js';
 
 /** What the applier needs to know about a target table, read once from the target's catalog. */
 export interface TargetColumn {
@@ -54,14 +55,7 @@ export async function readTargetTable(client: pg.Client, schema: string, name: s
       ORDER BY a.attnum`,
     [oid],
   );
-  const pk = await client.query<{ name: string }>(
-    `SELECT a.attname AS name
-       FROM pg_index i CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
-       JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
-      WHERE i.indrelid = $1::oid AND i.indisprimary
-      ORDER BY k.ord`,
-    [oid],
-  );
+  const primaryKey = await primaryKeyColumns(client, oid);
   const columns = new Map<string, TargetColumn>();
   for (const c of cols.rows) {
     columns.set(c.name, {
@@ -81,7 +75,7 @@ export async function readTargetTable(client: pg.Client, schema: string, name: s
     name,
     sql,
     columns,
-    primaryKey: pk.rows.map((r) => r.name),
+    primaryKey,
     writable: new Set(cols.rows.filter((c) => !c.generated).map((c) => c.name)),
     identityAlways: cols.rows.some((c) => c.identity === 'a'),
   };
