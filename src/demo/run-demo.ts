@@ -3,9 +3,14 @@ import { join, resolve } from 'node:path';
 import type { Suggestion } from '../analyzers/suggest/suggest.js';
 import type { Catalog } from '../model/catalog.js';
 import { connect } from '../db/connect.js';
+import { DbsplitError } from '../errors.js';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../db/embedded.js';
 import { registerSecret } from '../redact.js';
 import { DEMO_PASSWORD_VAR, DEMO_URL_VAR, demoPlanYaml } from './demo-plan.js';
+import type { CompareResult } from '../compare/types.js';
+import type { DiffAllResult, FixDemoResult } from './diff-demo.js';
+import type { DemoRunners } from './runners.js';
+import type { ShadowDemoResult, StopDemoResult } from './shadow-demo.js';
 
 /**
  * `dbsplit demo`: the whole story on the sample monolith, on an embedded PostgreSQL. Each step
@@ -15,13 +20,20 @@ export interface DemoOptions {
   readonly scale: number;
   readonly outDir: string;
   readonly keep: boolean;
+  /** How long the load generator writes while the services are shadowed (default 5 s). */
+  readonly loadMs?: number;
 }
 
-export type DemoStep = 'server' | 'schema' | 'seed' | 'workload' | 'suggest' | 'analyze' | 'generate' | 'provision' | 'reports';
+export type DemoStep = 'server' | 'schema' | 'seed' | 'workload' | 'suggest' | 'analyze' | 'generate' | 'provision' | 'shadow' | 'diff' | 'fix' | 'compare' | 'stop' | 'reports';
+
+/** The shadow step's outcome, without the runners (stopped by the `stop` step). */
+export type DemoShadow = Omit<ShadowDemoResult, 'runners'>;
 
 export interface DemoEvents {
   stepStarted?(step: DemoStep, detail: string): void;
   stepFinished?(step: DemoStep, detail: string, ms: number): void;
+  /** After the shadow step: every service caught up, its status as `dbsplit shadow status` read it. */
+  shadowCaughtUp?(shadow: DemoShadow): void;
 }
 
 export interface DemoResult {
@@ -29,6 +41,11 @@ export interface DemoResult {
   readonly files: readonly string[];
   readonly catalog: Catalog;
   readonly suggestion: Suggestion;
+  readonly shadow: DemoShadow;
+  readonly diff: DiffAllResult;
+  readonly fix: FixDemoResult;
+  readonly compare: CompareResult;
+  readonly stopped: StopDemoResult;
   /** With `keep`: the still-running server's monolith URL, and how to stop it. */
   readonly monolithUrl?: string;
   readonly stop?: () => Promise<void>;
@@ -54,6 +71,7 @@ export async function runDemo(options: DemoOptions, events: DemoEvents = {}): Pr
   await mkdir(outDir, { recursive: true });
 
   let server: EmbeddedServer | undefined;
+  let runners: DemoRunners | undefined;
   try {
     server = await step('server', 'starting an embedded PostgreSQL', () => startEmbeddedPostgres(), (s) => `PostgreSQL on port ${s.port}, data in ${s.dir}`);
     const srv = server;
@@ -108,15 +126,89 @@ export async function runDemo(options: DemoOptions, events: DemoEvents = {}): Pr
       (n) => `${n} service databases created and migrated; phases recorded in _dbsplit`,
     );
 
+    const { runShadowDemo, stopShadowDemo } = await import('./shadow-demo.js');
+    const services = suggestion.services.map((s) => s.name);
+    const { runners: started, ...shadow } = await step(
+      'shadow',
+      'shadowing every service (dbsplit shadow start, then a runner each: dbsplit shadow run) while a load writes to the monolith',
+      () =>
+        runShadowDemo({
+          planPath,
+          monolithUrl,
+          services,
+          tables: [...suggestion.services.flatMap((s) => s.tables), ...suggestion.shared.map((t) => t.table)],
+          load: { durationMs: options.loadMs ?? 5000 },
+        }),
+      (r) => {
+        const applied = r.services.reduce((n, s) => n + s.appliedChanges, 0);
+        const lag = Math.max(...r.services.map((s) => s.lagSeconds ?? Number.NaN));
+        return `${r.services.length} services shadowed; load: ${r.load.transactions.toLocaleString('en-US')} transactions in ${(r.load.ms / 1000).toFixed(1)} s; ${applied.toLocaleString('en-US')} changes applied; caught up ${(r.catchUpMs / 1000).toFixed(1)} s after the load stopped, lag ${Number.isNaN(lag) ? 'unknown' : `${lag.toFixed(1)} s`}`;
+      },
+    );
+    runners = started;
+    events.shadowCaughtUp?.(shadow);
+
+    const { corruptRow, diffAll, findAndFix, pickCorruption } = await import('./diff-demo.js');
+    const diff = await step(
+      'diff',
+      'diffing every service against the monolith while sync runs (dbsplit diff)',
+      () => diffAll(planPath, services),
+      (d) => `${d.services.length} services, ${d.tables} tables, ${d.rowsCompared.toLocaleString('en-US')} rows compared: ${d.clean ? 'clean, 0 differences' : `${d.differences} difference(s)`}`,
+    );
+    if (!diff.clean) throw new DbsplitError('E_SYNC', `the demo's diff after shadow sync found ${diff.differences} difference(s) (a bug: please report it)`, { hint: `run dbsplit demo --keep, then dbsplit diff <service> --plan ${planPath} shows them` });
+
+    const choice = pickCorruption(new Map(suggestion.services.map((s) => [s.name, s.tables])));
+    const fix = await step(
+      'fix',
+      `corrupting one row of ${choice.table} in the ${choice.service} service's database, then dbsplit diff ${choice.service}, --fix, and diff again`,
+      async () => findAndFix(planPath, await corruptRow(planPath, choice)),
+      (f) => {
+        const found = f.found.result.totals;
+        const c = f.corruption;
+        return `found ${found.changed} changed row (${c.table} ${c.keyColumn}=${c.key}, ${c.column}); fixed (${f.fixed.fix?.plan.rows.update ?? 0} row updated); diff again: ${f.after.result.clean ? 'clean' : 'still different'}`;
+      },
+    );
+    if (!fix.after.result.clean) throw new DbsplitError('E_SYNC', `the demo's diff after --fix still finds differences in ${fix.corruption.service} (a bug: please report it)`, { hint: `run dbsplit demo --keep, then dbsplit diff ${fix.corruption.service} --plan ${planPath} shows them` });
+
+    const { runCompare } = await import('../compare/index.js');
+    const checksDir = join(generatedDir, 'checks');
+    const compare = await step(
+      'compare',
+      'shadow reads: each generated composition, on the service databases, against its original query on the monolith (dbsplit compare)',
+      () => runCompare({ planPath, checksDir }),
+      (r) => `${r.totals.passed} of ${r.totals.checks} checks passed${r.totals.mismatched + r.totals.errors > 0 ? `, ${r.totals.mismatched} mismatched, ${r.totals.errors} errors` : ''}; checks in ${checksDir}`,
+    );
+    if (compare.totals.passed !== compare.totals.checks) {
+      const bad = compare.checks.filter((c) => c.status !== 'pass');
+      const first = bad[0]!;
+      const why = first.error ?? `${first.missing} missing, ${first.extra} extra, ${first.changed} changed rows`;
+      throw new DbsplitError('E_SYNC', `${bad.length} of the demo's shadow read checks did not pass, e.g. ${first.name}: ${why} (a bug: please report it)`, { hint: `run dbsplit demo --keep, then dbsplit compare --checks ${checksDir} --plan ${planPath}` });
+    }
+
+    const stopped = await step(
+      'stop',
+      'stopping the runners (dbsplit shadow stop: the slots stay, dbsplit shadow run resumes)',
+      () => stopShadowDemo(planPath, started),
+      (r) => `${r.stopped.length} runners stopped, ${r.appliedChanges.toLocaleString('en-US')} changes applied in all`,
+    );
+    runners = undefined;
+
     const files = await step('reports', `writing reports to ${outDir}`, async () => {
       const { renderCatalogJson } = await import('../report/catalog/json.js');
       const { renderCatalogMarkdown } = await import('../report/catalog/markdown.js');
       const { renderCatalogMermaid } = await import('../report/catalog/mermaid.js');
+      const { demoDiffJunit, demoDiffMarkdown } = await import('./diff-reports.js');
+      const { renderCompareJunit } = await import('../report/compare/junit.js');
+      const { renderCompareMarkdown } = await import('../report/compare/markdown.js');
       const written = [planPath, join(generatedDir, 'plan.md')];
       for (const [name, text] of [
         ['catalog.json', renderCatalogJson(catalog)],
         ['catalog.md', renderCatalogMarkdown(catalog, 0)],
         ['catalog.mmd', renderCatalogMermaid(catalog)],
+        ['diff.md', demoDiffMarkdown(diff, fix)],
+        ['diff.junit.xml', demoDiffJunit(diff)],
+        ['compare.md', renderCompareMarkdown(compare)],
+        ['compare.junit.xml', renderCompareJunit(compare)],
       ] as const) {
         const path = join(outDir, name);
         await writeFile(path, text);
@@ -125,8 +217,10 @@ export async function runDemo(options: DemoOptions, events: DemoEvents = {}): Pr
       return written;
     }, (f) => `${f.length} files`);
 
-    return { outDir, files, catalog, suggestion, steps, ...(options.keep ? { monolithUrl, stop: () => srv.stop() } : {}) };
+    return { outDir, files, catalog, suggestion, shadow, diff, fix, compare, stopped, steps, ...(options.keep ? { monolithUrl, stop: () => srv.stop() } : {}) };
   } finally {
+    // Whatever failed, no runner keeps streaming (nor holds the server up).
+    await runners?.abort();
     if (server && !options.keep) await server.stop();
   }
 }
