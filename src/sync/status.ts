@@ -181,6 +181,12 @@ async function serviceStatus(input: ServiceInput, monolith: pg.Client, maxRetain
   const pub = started ? await inspectPublication(monolith, pubN) : undefined;
   const tgt = started ? await targetPart(input, monolith) : { target: { url: input.targetUrl ? maskUrl(input.targetUrl) : null, reachable: null, error: null }, backfill: null, position: null, lagBytes: null };
   const runner = runnerPart(state, now);
+  // With the direct transport the slot is acknowledged only for what the target committed, and
+  // past the target's last commit when the stream has nothing for the service (idle keepalives):
+  // the further of the two is how far the target is known to be. Through Kafka, an acknowledged
+  // slot only means the brokers have it.
+  let lagBytes = tgt.lagBytes;
+  if (lagBytes !== null && state?.transport !== 'kafka' && slot?.confirmedFlushLsn) lagBytes = Math.min(lagBytes, Math.max(0, await walDiff(monolith, slot.confirmedFlushLsn)));
   const base: Omit<ServiceStatus, 'warnings'> = {
     service,
     inPlan: input.inPlan,
@@ -200,7 +206,7 @@ async function serviceStatus(input: ServiceInput, monolith: pg.Client, maxRetain
     target: tgt.target,
     backfill: tgt.backfill,
     position: tgt.position,
-    lag: { bytes: tgt.lagBytes, seconds: lagSeconds(runner, state, tgt.lagBytes, tgt.position, now) },
+    lag: { bytes: lagBytes, seconds: lagSeconds(runner, state, lagBytes, tgt.position, now) },
     runner,
     lastError: state?.lastError ? { message: state.lastError, at: iso(state.lastErrorAt) } : null,
   };

@@ -6,6 +6,7 @@ import { makeStyles } from '../../src/commands/output.js';
 import { startShadow } from '../../src/sync/lifecycle.js';
 import { renderStatus, statusJson } from '../../src/sync/lifecycle/render-status.js';
 import { shadowStatus } from '../../src/sync/status.js';
+import { runShadow } from '../../src/sync/stream/index.js';
 import { customFixture, type ShadowFixture } from '../helpers/shadow-lifecycle-fixture.js';
 
 /**
@@ -102,5 +103,22 @@ describe('dbsplit shadow status', () => {
 
   it('refuses an unknown service', async () => {
     await expect(shadowStatus({ planPath: f.planPath, service: 'nope' })).rejects.toMatchObject({ code: 'E_UNKNOWN_SERVICE' });
+  });
+
+  it('counts lag from the slot\'s acknowledged position when the stream had nothing for the service', async () => {
+    const before = (await shadowStatus({ planPath: f.planPath, service: f.service })).services[0]!;
+    expect(before.position).not.toBeNull();
+    // About 4 MB of WAL for a table the service does not have: nothing to apply, nothing committed to the target.
+    await f.monolith.exec(`INSERT INTO others SELECT g FROM generate_series(1, 60000) g`);
+    const run = await runShadow({ service: f.service, planPath: f.planPath, untilCaughtUp: true, heartbeatMs: 200 });
+    expect(run.reason).toBe('caught-up');
+    expect(run.appliedChanges).toBe(0);
+    const after = (await shadowStatus({ planPath: f.planPath, service: f.service })).services[0]!;
+    expect(after.position!.lsn).toBe(before.position!.lsn);
+    const [{ d }] = (await f.monolith.query<{ d: number }>(`SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1::pg_lsn)::float8 AS d`, [before.position!.lsn])) as [{ d: number }];
+    // The target's own position is megabytes behind; the acknowledged slot is not.
+    expect(d).toBeGreaterThan(2_000_000);
+    expect(after.lag.bytes).not.toBeNull();
+    expect(after.lag.bytes!).toBeLessThan(d - 2_000_000);
   });
 });
