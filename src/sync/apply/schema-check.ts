@@ -51,6 +51,6 @@ export function schemaChanged(service: string, sourceTable: string, differences:
   return new SyncFailure(`table ${sourceTable} changed on the monolith: ${differences.join(', ')}; stopped before applying anything after the change, nothing is lost`, {
     retryable: false,
     code: 'E_SCHEMA_CHANGED',
-    hint: `run dbsplit generate and apply the change to ${service}'s schema (e.g. a new knex migration), then dbsplit shadow run ${service}`,
+    hint: `run dbsplit generate and apply the change to the schema of ${service} (e.g. a new knex migration), then dbsplit shadow run ${service}`,
   });
 }
