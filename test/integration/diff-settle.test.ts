@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -75,38 +75,62 @@ describe('dbsplit diff while sync runs under pgbench', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
+  const count = async (table: string): Promise<number> => (await monolith.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`))[0]!.n;
+
   it('reports only what persists once sync has caught up, and says how many settled', async () => {
     // A difference no change will repair: the service's database edited behind sync's back.
     await target.exec(`UPDATE notes SET body = 'drifted' WHERE id = 7`);
-    const bench = exec(PGBENCH, ['-c', '4', '-j', '2', '-T', '6', '-n'], { env: pgEnv(monolith.url) });
-    await sleep(1500);
-    const events: DiffEvent[] = [];
-    const diffDuringLoad = diffService({ planPath, service, settleTimeoutMs: 40_000, record: false, events: (e) => events.push(e) });
-    const [{ stdout }, { result }] = await Promise.all([bench, diffDuringLoad]);
-    const tps = Number(/tps = ([\d.]+)/.exec(stdout)?.[1] ?? 0);
-    expect(tps).toBeGreaterThan(10);
+    const historyBefore = await count('pgbench_history');
+    // pgbench writes through the whole first pass (however slow the machine) and stops when the
+    // diff starts settling: a row still changing then could never settle.
+    const bench = spawn(PGBENCH, ['-c', '4', '-j', '2', '-T', '120', '-n'], { env: pgEnv(monolith.url), stdio: 'ignore' });
+    const benchDone = new Promise<void>((resolve) => bench.on('close', () => resolve()));
+    try {
+      await sleep(1500);
+      const events: DiffEvent[] = [];
+      const { result } = await diffService({
+        planPath,
+        service,
+        settleTimeoutMs: 40_000,
+        record: false,
+        events: (e) => {
+          events.push(e);
+          if (e.kind === 'settle-start') bench.kill('SIGINT');
+        },
+      });
+      expect(await count('pgbench_history')).toBeGreaterThan(historyBefore + 10);
 
-    // The pass ran while pgbench was writing: it saw rows in flight.
-    const settleStart = events.find((e) => e.kind === 'settle-start');
-    expect(settleStart).toBeDefined();
-    expect(result.settle.attempted).toBe(true);
-    expect(result.totals.settled).toBeGreaterThan(0);
-    expect(result.tables.find((t) => t.table === 'public.pgbench_branches')!.settled).toBeGreaterThan(0);
+      // The pass ran while pgbench was writing: it saw rows in flight.
+      const settleStart = events.find((e) => e.kind === 'settle-start');
+      expect(settleStart).toBeDefined();
+      expect(result.settle.attempted).toBe(true);
+      expect(result.totals.settled).toBeGreaterThan(0);
+      expect(result.tables.find((t) => t.table === 'public.pgbench_branches')!.settled).toBeGreaterThan(0);
 
-    for (const t of result.tables.filter((t) => t.table.startsWith('public.pgbench_'))) {
-      expect({ table: t.table, missing: t.missing, extra: t.extra, changed: t.changed, error: t.error }).toEqual({ table: t.table, missing: 0, extra: 0, changed: 0, error: undefined });
+      for (const t of result.tables.filter((t) => t.table.startsWith('public.pgbench_'))) {
+        expect({ table: t.table, missing: t.missing, extra: t.extra, changed: t.changed, error: t.error }).toEqual({ table: t.table, missing: 0, extra: 0, changed: 0, error: undefined });
+      }
+      const notes = result.tables.find((t) => t.table === 'public.notes')!;
+      expect(notes.differences).toEqual([{ kind: 'changed', key: ['7'], columns: [{ column: 'body', source: 'note 7', target: 'drifted' }] }]);
+      expect(result.totals).toMatchObject({ missing: 0, extra: 0, changed: 1, unsettled: 0 });
+      expect(result.clean).toBe(false);
+    } finally {
+      bench.kill('SIGKILL');
+      await benchDone;
     }
-    const notes = result.tables.find((t) => t.table === 'public.notes')!;
-    expect(notes.differences).toEqual([{ kind: 'changed', key: ['7'], columns: [{ column: 'body', source: 'note 7', target: 'drifted' }] }]);
-    expect(result.totals).toMatchObject({ missing: 0, extra: 0, changed: 1, unsettled: 0 });
-    expect(result.clean).toBe(false);
   }, 120_000);
 
   it('with settling off, in-flight rows are reported as first seen while pgbench runs', async () => {
-    const bench = exec(PGBENCH, ['-c', '4', '-j', '2', '-T', '4', '-n'], { env: pgEnv(monolith.url) });
-    await sleep(1500);
-    const { result } = await diffService({ planPath, service, settle: false, table: 'pgbench_branches', record: false });
-    await bench;
+    const bench = spawn(PGBENCH, ['-c', '4', '-j', '2', '-T', '120', '-n'], { env: pgEnv(monolith.url), stdio: 'ignore' });
+    const benchDone = new Promise<void>((resolve) => bench.on('close', () => resolve()));
+    let result: Awaited<ReturnType<typeof diffService>>['result'];
+    try {
+      await sleep(1500);
+      ({ result } = await diffService({ planPath, service, settle: false, table: 'pgbench_branches', record: false }));
+    } finally {
+      bench.kill('SIGKILL');
+      await benchDone;
+    }
     expect(result.settle.attempted).toBe(false);
     expect(result.tables[0]!.changed).toBeGreaterThan(0);
   }, 60_000);
