@@ -14,6 +14,8 @@ export interface LoadedComposition {
   readonly fn: CompositionFn;
   /** The services it reads (its `query.services` export), when it says. */
   readonly services?: readonly string[] | undefined;
+  /** The parameter names it takes (its `query.params` export), when it says. */
+  readonly params?: readonly string[] | undefined;
 }
 
 const cache = new Map<string, Promise<Record<string, unknown>>>();
@@ -48,7 +50,7 @@ export async function loadComposition(path: string, functionName: string): Promi
     const exported = Object.keys(mod).filter((k) => typeof mod[k] === 'function');
     throw new UsageError(`composition ${path} exports no function ${functionName}`, exported.length > 0 ? `it exports ${exported.join(', ')}` : 'fix candidate.function in the check');
   }
-  const query = mod.query as { services?: unknown } | undefined;
-  const services = Array.isArray(query?.services) ? query.services.filter((s): s is string => typeof s === 'string') : undefined;
-  return { fn: fn as CompositionFn, services };
+  const query = mod.query as { services?: unknown; params?: unknown } | undefined;
+  const strings = (v: unknown): string[] | undefined => (Array.isArray(v) ? v.filter((s): s is string => typeof s === 'string') : undefined);
+  return { fn: fn as CompositionFn, services: strings(query?.services), params: strings(query?.params) };
 }

@@ -113,6 +113,12 @@ export async function runCheck(check: LoadedCheck, conn: CheckConnections): Prom
       for (const s of composition.services ?? conn.services) compositionDb[s] = await conn.service(s);
     }
     const sets = await paramSets(check, conn.monolith);
+    // A name the composition does not take would reach it as nothing at all: say so instead.
+    const takes = composition?.params;
+    const unknownName = takes ? sets.flatMap((set) => Object.keys(set)).find((k) => !takes.includes(k)) : undefined;
+    if (unknownName !== undefined) {
+      return finish('error', `parameter ${unknownName} is not a parameter of ${check.candidate.kind === 'composition' ? check.candidate.functionName : 'the candidate'}() (it takes ${takes!.length > 0 ? takes!.join(', ') : 'none'}): rename it in params`);
+    }
     for (let i = 0; i < sets.length; i++) {
       const set = sets[i]!;
       const where = `parameter set ${i + 1}`;

@@ -1,4 +1,5 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { parse, stringify } from 'yaml';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -105,6 +106,20 @@ describe('generated checks on the sample monolith', () => {
     expect(r.checks.length).toBe(checkNames.length);
     expect(r.checks.filter((c) => c.legacyRows > 0).length).toBeGreaterThan(checkNames.length / 2);
     expect(r.checks.every((c) => c.candidateTiming.totalMs > 0)).toBe(true);
+  });
+
+  it('a parameter name the composition does not take is an error, not a silent empty result', async () => {
+    const [service, stem] = checkNames[0]!.split('/') as [string, string];
+    const doc = parse(await readFile(join(outDir, 'checks', service, `${stem}.yaml`), 'utf8')) as { checks: Array<Record<string, unknown>> };
+    doc.checks[0]!.name = 'renamed-param';
+    doc.checks[0]!.params = [{ order_id: 1 }];
+    // Same depth as the generated checks, so the composition path stays valid.
+    const dir = join(outDir, 'checks-renamed');
+    await mkdir(join(dir, service), { recursive: true });
+    await writeFile(join(dir, service, 'renamed.yaml'), stringify(doc));
+    const r = await runCompare({ planPath, checksDir: dir });
+    expect(r.checks[0]!.status).toBe('error');
+    expect(r.checks[0]!.error).toMatch(/^parameter order_id is not a parameter of \w+\(\) \(it takes \w+(, \w+)*\): rename it in params$/);
   });
 
   it('the same check fails after the service database loses rows', async () => {

@@ -101,11 +101,11 @@ export function renderComposition(plan: ComposedPlan, options: RenderOptions): s
   lines.push('');
   lines.push(`import { ${runtimeImports(plan).join(', ')} } from './_runtime.js';`);
   lines.push('');
-  lines.push(`export const query = { id: ${JSON.stringify(plan.query.id)}, calls: ${plan.query.calls}, composed: true, services: ${JSON.stringify(plan.services)} } as const;`);
+  // Parameters were named while the SQL was built. `params` lets dbsplit compare check the names a check passes.
+  const paramList = params.list;
+  lines.push(`export const query = { id: ${JSON.stringify(plan.query.id)}, calls: ${plan.query.calls}, composed: true, services: ${JSON.stringify(plan.services)}, params: ${JSON.stringify(paramList.map((p) => p.name))} } as const;`);
   lines.push('');
 
-  // Parameters were named while the SQL was built.
-  const paramList = params.list;
   lines.push(`export interface ${typeBase}Params {`);
   for (const p of paramList) {
     lines.push(`  /** ${p.comment}. */`);
