@@ -1,4 +1,4 @@
-import { parseText, type AstNode } from '../analyzers/sql-parser.js';
+import { parseText, scanTokens, type AstNode } from '../analyzers/sql-parser.js';
 
 /**
  * How the legacy query orders its rows, so an ordered comparison can tolerate ties.
@@ -10,9 +10,11 @@ import { parseText, type AstNode } from '../analyzers/sql-parser.js';
  * - a plain column not in the select list (`ORDER BY u.created_at`) is added to the legacy
  *   query as an extra output (`"u"."created_at" AS __dbsplit_sort_1`), read from the legacy
  *   rows only, and left out of the comparison;
- * - from the first key that is neither (an expression not selected), the remaining keys are
- *   dropped: rows tied on the keys before it are compared as a set, which can miss an order
- *   difference but never reports a false one.
+ * - so is an expression not in the select list (`ORDER BY il.on_hand - il.reserved`), its text
+ *   cut from the ORDER BY clause;
+ * - from the first key that is none of these (its text cannot be cut, or a set operation), the
+ *   remaining keys are dropped: rows tied on the keys before it are compared as a set, which
+ *   can miss an order difference but never reports a false one.
  * libpg-query must be ready; the SQL must already have `$n` placeholders.
  */
 
@@ -98,6 +100,7 @@ export function analyzeOrder(sql: string): OrderInfo {
   const keys: SortKeyRef[] = [];
   const extras: string[] = [];
   let note: string | undefined;
+  let sortTexts: string[] | undefined;
   for (let i = 0; i < sorts.length; i++) {
     const node = ((sorts[i]!.SortBy as { node?: AstNode } | undefined)?.node ?? {}) as AstNode;
     const position = ((node.A_Const as { ival?: { ival?: number } } | undefined)?.ival?.ival);
@@ -113,9 +116,10 @@ export function analyzeOrder(sql: string): OrderInfo {
       keys.push({ column, inCandidate: true });
       continue;
     }
-    if (names && !setOperation && targets.length > 0 && targets[0]!.location >= 0) {
+    const expression = names ? names.map(quoteIdent).join('.') : (sortTexts ??= sortItemTexts(sql, sorts.length))?.[i];
+    if (expression !== undefined && !setOperation && targets.length > 0 && targets[0]!.location >= 0) {
       const added = `${SORT_COLUMN_PREFIX}${i + 1}`;
-      extras.push(`${names.map(quoteIdent).join('.')} AS ${added}`);
+      extras.push(`${names ? expression : `(${expression})`} AS ${added}`);
       keys.push({ column: added, inCandidate: false });
       continue;
     }
@@ -129,4 +133,53 @@ export function analyzeOrder(sql: string): OrderInfo {
     text = `${sql.slice(0, at)}${extras.join(', ')}, ${sql.slice(at)}`;
   }
   return { hasOrderBy: true, limited, keys, sql: text, added: extras.map((_, i) => keys.filter((k) => !k.inCandidate)[i]!.column), note };
+}
+
+const CLAUSE_AFTER_ORDER = new Set(['limit', 'offset', 'fetch', 'for']);
+
+/**
+ * The text of each item of the top-level ORDER BY, without ASC/DESC/NULLS/USING, or undefined
+ * when it cannot be cut out (a different number of items than the parser saw).
+ */
+function sortItemTexts(sql: string, expected: number): string[] | undefined {
+  let tokens;
+  try {
+    tokens = scanTokens(sql).filter((t) => t.tokenName !== 'SQL_COMMENT' && t.tokenName !== 'C_COMMENT');
+  } catch {
+    return undefined;
+  }
+  let depth = 0;
+  let orderAt = -1;
+  tokens.forEach((t, i) => {
+    if (t.text === '(' || t.text === '[') depth++;
+    else if (t.text === ')' || t.text === ']') depth--;
+    else if (depth === 0 && t.text.toLowerCase() === 'order' && tokens[i + 1]?.text.toLowerCase() === 'by') orderAt = i;
+  });
+  if (orderAt < 0) return undefined;
+  const items: string[] = [];
+  let start = tokens[orderAt + 1]!.end;
+  depth = 0;
+  let end = sql.length;
+  for (let i = orderAt + 2; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (t.text === '(' || t.text === '[') depth++;
+    else if (t.text === ')' || t.text === ']') depth--;
+    else if (depth === 0 && t.text === ',') {
+      items.push(sql.slice(start, t.start));
+      start = t.end;
+    } else if (depth === 0 && (CLAUSE_AFTER_ORDER.has(t.text.toLowerCase()) || t.text === ';')) {
+      end = t.start;
+      break;
+    }
+  }
+  items.push(sql.slice(start, end));
+  const texts = items.map((x) =>
+    x
+      .trim()
+      .replace(/\s+nulls\s+(?:first|last)$/i, '')
+      .replace(/\s+(?:asc|desc)$/i, '')
+      .replace(/\s+using\s+\S+$/i, '')
+      .trim(),
+  );
+  return texts.length === expected && texts.every((x) => x.length > 0) ? texts : undefined;
 }

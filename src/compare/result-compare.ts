@@ -29,6 +29,8 @@ export interface ResultCompareOptions {
   readonly ordered: boolean;
   /** Sort values of the legacy rows (ordered only); none: each row is its own run (exact order). */
   readonly sortKeys?: readonly SortKeyRef[] | undefined;
+  /** ORDER BY has more keys than sortKeys: rows equal on sortKeys (all rows, when there are none) are one run. */
+  readonly sortKeysPartial?: boolean | undefined;
   /** The legacy query has LIMIT (and ORDER BY): the last run of ties may be cut. */
   readonly limited?: boolean | undefined;
   /** Columns of the legacy rows that are not compared (added sort columns). */
@@ -176,7 +178,7 @@ export function compareResults(legacy: ResultSet, candidate: ResultSet, options:
 
   let outOfOrder = 0;
   const sameRows = restL.length === 0 && restC.length === 0 && changed === 0 && L.length === C.length;
-  if (options.ordered && sameRows) outOfOrder = checkOrder(L, C, sortKeys, options.limited ?? false, tol, (s) => sample({ ...s, row: sampleOf(columns, s.row), candidateRow: sampleOf(columns, s.candidateRow) }));
+  if (options.ordered && sameRows) outOfOrder = checkOrder(L, C, sortKeys, options.sortKeysPartial ?? false, options.limited ?? false, tol, (s) => sample({ ...s, row: sampleOf(columns, s.row), candidateRow: sampleOf(columns, s.candidateRow) }));
 
   return {
     legacyRows: L.length,
@@ -203,13 +205,14 @@ function checkOrder(
   L: readonly Prepared[],
   C: readonly Prepared[],
   sortKeys: readonly SortKeyRef[],
+  partial: boolean,
   limited: boolean,
   tol: Tolerance | undefined,
   sample: (s: { kind: 'order'; position: number; row: readonly Cell[]; candidateRow: readonly Cell[] }) => void,
 ): number {
   const runs: [number, number][] = [];
   for (let i = 0; i < L.length; i++) {
-    const same = sortKeys.length > 0 && i > 0 && sortText(L[i]!.row, sortKeys, false) === sortText(L[i - 1]!.row, sortKeys, false);
+    const same = (sortKeys.length > 0 || partial) && i > 0 && sortText(L[i]!.row, sortKeys, false) === sortText(L[i - 1]!.row, sortKeys, false);
     if (same) runs[runs.length - 1]![1] = i + 1;
     else runs.push([i, i + 1]);
   }

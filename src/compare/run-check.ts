@@ -153,6 +153,7 @@ export async function runCheck(check: LoadedCheck, conn: CheckConnections): Prom
           tolerance: check.tolerance,
           ordered,
           sortKeys: ordered ? order.keys : undefined,
+          sortKeysPartial: ordered && order.hasOrderBy && order.note !== undefined,
           limited: order.limited,
           hidden: ordered ? order.added : [],
           orderNote,

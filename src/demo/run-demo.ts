@@ -181,7 +181,7 @@ export async function runDemo(options: DemoOptions, events: DemoEvents = {}): Pr
     if (compare.totals.passed !== compare.totals.checks) {
       const bad = compare.checks.filter((c) => c.status !== 'pass');
       const first = bad[0]!;
-      const why = first.error ?? `${first.missing} missing, ${first.extra} extra, ${first.changed} changed rows`;
+      const why = first.error ?? `${first.missing} missing, ${first.extra} extra, ${first.changed} changed, ${first.outOfOrder} out of order rows${first.orderNote ? ` (${first.orderNote})` : ''}`;
       throw new DbsplitError('E_SYNC', `${bad.length} of the demo's shadow read checks did not pass, e.g. ${first.name}: ${why} (a bug: please report it)`, { hint: `run dbsplit demo --keep, then dbsplit compare --checks ${checksDir} --plan ${planPath}` });
     }
 

@@ -8,7 +8,7 @@ describe('dbsplit demo', () => {
   it('runs end to end on an embedded PostgreSQL, writes its files, and cleans up', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'dbsplit-demo-test-')), 'demo');
     const r = await runCli(['demo', '--scale', '0.2', '--load-seconds', '2', '--out', out, '--json'], { timeoutMs: 240_000 });
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout);
     expect(doc.version).toBe(1);
     expect(doc.tables.length).toBeGreaterThanOrEqual(35);

@@ -40,10 +40,18 @@ describe('ORDER BY analysis', () => {
     expect(o.added).toEqual(['__dbsplit_sort_3']);
   });
 
-  it('stops at an expression it cannot read from the rows, and says so', () => {
-    const o = analyzeOrder('SELECT id, name FROM t ORDER BY id / 10, lower(name), id');
-    expect(o.keys).toEqual([]);
-    expect(o.note).toContain('ORDER BY key 1 is an expression');
+  it('adds sort expressions that are not selected, cut from the ORDER BY clause', () => {
+    const o = analyzeOrder('SELECT id, name FROM t WHERE x IN (SELECT y FROM u ORDER BY y, z) ORDER BY id / 10, lower(name) DESC NULLS LAST, count(*) OVER (ORDER BY a, b) USING <, id LIMIT 3');
+    expect(o.keys).toEqual([
+      { column: '__dbsplit_sort_1', inCandidate: false },
+      { column: '__dbsplit_sort_2', inCandidate: false },
+      { column: '__dbsplit_sort_3', inCandidate: false },
+      { column: 'id', inCandidate: true },
+    ]);
+    expect(o.note).toBeUndefined();
+    expect(o.sql).toBe(
+      'SELECT (id / 10) AS __dbsplit_sort_1, (lower(name)) AS __dbsplit_sort_2, (count(*) OVER (ORDER BY a, b)) AS __dbsplit_sort_3, id, name FROM t WHERE x IN (SELECT y FROM u ORDER BY y, z) ORDER BY id / 10, lower(name) DESC NULLS LAST, count(*) OVER (ORDER BY a, b) USING <, id LIMIT 3',
+    );
     expect(analyzeOrder('SELECT id FROM t').hasOrderBy).toBe(false);
     expect(analyzeOrder('SELECT id FROM t ORDER BY id').limited).toBe(false);
   });
