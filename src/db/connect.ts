@@ -44,13 +44,17 @@ export function describeConnectionError(e: unknown, url: string): DbsplitError {
   }
 }
 
-export async function connect(url: string, options: { applicationName?: string; connectTimeoutMs?: number } = {}): Promise<pg.Client> {
+export async function connect(url: string, options: { applicationName?: string; connectTimeoutMs?: number; replication?: 'database' } = {}): Promise<pg.Client> {
   validateUrl(url);
-  const client = new pg.Client({
+  const config: pg.ClientConfig & { replication?: string } = {
     connectionString: url,
     application_name: options.applicationName ?? 'dbsplit',
     connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
-  });
+  };
+  // A logical replication connection (replication commands, exported snapshots): a pg
+  // connection parameter that @types/pg does not list.
+  if (options.replication) config.replication = options.replication;
+  const client = new pg.Client(config);
   // An idle client whose server goes away emits 'error'; without a listener that kills the process.
   client.on('error', () => undefined);
   try {

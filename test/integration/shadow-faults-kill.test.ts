@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runShadow } from '../../src/sync/stream/index.js';
 import { serverUrl } from '../helpers/pg.js';
 import { setupShadow, uniqueService, type ShadowFixture } from './shadow-stream-helpers.js';
+import { mulberry32 } from '../../src/analyzers/suggest/rng.js';
 
 /**
  * `dbsplit shadow run` killed with SIGKILL at random moments while a writer commits a stream of
@@ -24,17 +25,6 @@ CREATE TABLE items (id bigint PRIMARY KEY, label text NOT NULL, payload jsonb);
 INSERT INTO accounts SELECT g, 1000, 0 FROM generate_series(1, 500) g;
 `;
 
-/** mulberry32: a small seeded PRNG. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Child {
   readonly process: ChildProcess;
@@ -70,7 +60,7 @@ describe('shadow run: SIGKILL at random moments', () => {
   it('ends with the target equal to the monolith', async () => {
     const seed = Number(process.env.DBSPLIT_KILL_SEED ?? Date.now() % 100000);
     console.log(`SIGKILL test seed: ${seed} (DBSPLIT_KILL_SEED=${seed} to replay)`);
-    const random = prng(seed);
+    const random = mulberry32(seed);
 
     let writing = true;
     let committed = 0;
@@ -155,7 +145,7 @@ describe('shadow run: SIGKILL at random moments', () => {
   it('also when stopped gracefully at random moments (a batch finished or rolled back each time)', async () => {
     const seed = Number(process.env.DBSPLIT_KILL_SEED ?? Date.now() % 100000) + 1;
     console.log(`graceful-stop test seed: ${seed}`);
-    const random = prng(seed);
+    const random = mulberry32(seed);
     let writing = true;
     const writer = (async () => {
       const c = new pg.Client({ connectionString: f.monolithUrl });

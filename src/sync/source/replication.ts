@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { describeConnectionError, validateUrl } from '../../db/connect.js';
+import { connect } from '../../db/connect.js';
 import { DbsplitError } from '../../errors.js';
 import { sqlLiteral } from '../../generate/ddl/names.js';
 import { maskUrl } from '../../redact.js';
@@ -23,19 +23,8 @@ export interface ExportedSlot {
   close(): Promise<void>;
 }
 
-export async function openReplicationConnection(url: string, applicationName = 'dbsplit shadow'): Promise<pg.Client> {
-  validateUrl(url);
-  // `replication` is a pg connection parameter that @types/pg does not list.
-  const config = { connectionString: url, replication: 'database', application_name: applicationName, connectionTimeoutMillis: 10_000 } as pg.ClientConfig;
-  const client = new pg.Client(config);
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-  } catch (e) {
-    await client.end().catch(() => undefined);
-    throw describeConnectionError(e, url);
-  }
-  return client;
+export function openReplicationConnection(url: string, applicationName = 'dbsplit shadow'): Promise<pg.Client> {
+  return connect(url, { applicationName, replication: 'database' });
 }
 
 /** PostgreSQL 15 changed the syntax of the snapshot option. */
