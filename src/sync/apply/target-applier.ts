@@ -89,6 +89,8 @@ export class TargetApplier {
   private buffer: Pending[] = [];
   /** Round trips sent and not yet settled, oldest first. */
   private inflight: Array<Promise<void>> = [];
+  /** The round trip holding the last batch's COMMIT, while it may still be running. */
+  private committing: Promise<void> | undefined;
   private bufferBytes = 0;
   private bufferedChanges = 0;
   /** Open runs: one per table when changes of different tables may be reordered, else at most one. */
@@ -298,6 +300,19 @@ export class TargetApplier {
 
   /** Write the position with the data and COMMIT. Only after this returns may the source be acknowledged. */
   async commit(position: CommitPosition): Promise<void> {
+    const { durable } = await this.commitInBackground(position);
+    await durable;
+  }
+
+  /**
+   * Send the position and COMMIT without waiting for the server: the next batch can be built
+   * (and its first statements decoded) while the target commits this one. Returns once the
+   * COMMIT is on its way; `durable` settles when it committed (or failed): only then may the
+   * source be acknowledged. Batches commit in order on the one connection, and no statement of
+   * a later batch is sent before this COMMIT succeeded, so a later batch can never commit
+   * (with its later position) over a batch that did not.
+   */
+  async commitInBackground(position: CommitPosition): Promise<{ readonly durable: Promise<void> }> {
     if (!this.inTx) throw new Error('TargetApplier.commit: no batch is open');
     this.closeAllRuns();
     this.closeTruncate();
@@ -324,10 +339,19 @@ export class TargetApplier {
     // fail in an aborted transaction, and COMMIT is not reached.
     if (this.buffer.length === 0 && this.runs.size === 0) await this.flush(true);
     this.push({ sql: 'COMMIT', expectedRows: -1 });
-    await this.flush(true);
+    await this.flush();
+    // flush() leaves at most the round trip just sent running: the one holding COMMIT.
+    const sent = this.inflight[this.inflight.length - 1];
+    this.committing = sent;
     this.inTx = false;
     this.txOpen = false;
     this.stats.commits++;
+    const durable = (sent ?? Promise.resolve()).catch((e: unknown) => {
+      throw asSyncFailure(e, 'target', 'committing to the target');
+    });
+    // Observed by the caller; this keeps a failure from being reported as unhandled meanwhile.
+    durable.catch(() => undefined);
+    return { durable };
   }
 
   /** Abandon the batch: nothing of it stays in the target. Safe to call at any time. */
@@ -336,6 +360,7 @@ export class TargetApplier {
     this.inflight = [];
     await Promise.allSettled(pending);
     const wasOpen = this.txOpen;
+    this.committing = undefined;
     this.inTx = false;
     this.txOpen = false;
     this.buffer = [];
@@ -540,7 +565,6 @@ export class TargetApplier {
     this.push(truncateStatement(t.tables));
   }
 
-  /** Send the buffered statements in one round trip (the simple query protocol runs them in order). */
   /**
    * Send the buffered statements in one round trip (the simple query protocol runs them in
    * order). The server executes one round trip while the next is being built: at most one is
@@ -550,6 +574,11 @@ export class TargetApplier {
     this.closeAllRuns();
     this.closeTruncate();
     const batch = this.buffer;
+    if (batch.length > 0 && this.committing !== undefined) {
+      // The previous batch's COMMIT must have succeeded before anything of this one goes out.
+      this.committing = undefined;
+      while (this.inflight.length > 0) await this.settle(this.inflight.shift()!);
+    }
     if (batch.length > 0) {
       this.buffer = [];
       this.bufferBytes = 0;

@@ -24,7 +24,8 @@ import type { PgoutputMessage } from './pgoutput-decoder.js';
  * - A batch is one target transaction holding whole source transactions, in commit order; it
  *   ends at a transaction boundary when it holds `batchSize` changes, when `batchMs` passed, or
  *   when no more messages are waiting. The position is written with it, and only after COMMIT
- *   is the slot acknowledged.
+ *   succeeded is the slot acknowledged. The next batch is built while the target commits
+ *   (a sink with commitInBackground), but none of it is sent before that COMMIT succeeded.
  * - A huge transaction flows through the applier incrementally (bounded memory), inside one
  *   target transaction, committed when its COMMIT arrives.
  * - Each table is compared with its target table when the monolith (re)describes it, before its
@@ -41,6 +42,11 @@ export interface ChangeSink {
   apply(event: ChangeEvent): Promise<void>;
   /** Resolves once the batch is durable where it went; only then is the slot acknowledged. */
   commit(position: CommitPosition): Promise<void>;
+  /**
+   * When the sink has it: hands the batch's commit over and returns before it is durable;
+   * `durable` settles then, batches in order. The next batch is built meanwhile.
+   */
+  commitInBackground?(position: CommitPosition): Promise<{ readonly durable: Promise<void> }>;
   rollback(): Promise<void>;
   checkColumns(schema: string, table: string, columns: readonly SourceColumn[]): Promise<void>;
   coveredBySnapshot(schema: string, table: string, lsn: string): boolean;
@@ -92,6 +98,12 @@ export class StreamProcessor {
   private position: bigint;
   private lastCommit: { lsn: bigint; commitTimeMs: number } | undefined;
   private inFlight: Promise<void> = Promise.resolve();
+  /** Batches handed to the sink whose commit is not yet known to be durable. */
+  private committing = 0;
+  /** Commit LSN of the last batch handed to the sink. */
+  private handedOffLsn: bigint | undefined;
+  /** Settles once every batch handed over so far is durable (or failed). */
+  private durableAll: Promise<void> = Promise.resolve();
   /** Messages handed to handle() and not finished. */
   private pending = 0;
   private closed = false;
@@ -125,7 +137,7 @@ export class StreamProcessor {
    * the target. Never once closing: messages that arrive then are dropped, not applied.
    */
   isIdle(): boolean {
-    return !this.closed && this.tx === undefined && this.batch === undefined && this.failure === undefined && this.options.backlog() === 0;
+    return !this.closed && this.tx === undefined && this.batch === undefined && this.committing === 0 && this.failure === undefined && this.options.backlog() === 0;
   }
 
   /** Handle one message. Never rejects: a failure is kept in `failure` and reported once. */
@@ -153,7 +165,6 @@ export class StreamProcessor {
     }
   }
 
-
   /**
    * Stop taking messages. With `commitOpenBatch`, a batch that ends at a transaction boundary
    * is committed (its changes are whole transactions) and acknowledged; otherwise, or in the
@@ -172,11 +183,14 @@ export class StreamProcessor {
     this.tx = undefined;
     this.batch = undefined;
     await this.options.applier.rollback().catch(() => undefined);
+    await this.durableAll;
   }
 
   private async fail(e: unknown): Promise<void> {
     this.failure = e;
-    this.failedAt = this.tx?.finalLsn ?? this.batch?.last?.lsn;
+    // A failure seen while building a batch may be the previous batch's COMMIT: the last LSN
+    // handed over stands for it.
+    this.failedAt = this.tx?.finalLsn ?? this.batch?.last?.lsn ?? this.handedOffLsn;
     this.tx = undefined;
     this.batch = undefined;
     await this.options.applier.rollback().catch(() => undefined);
@@ -280,12 +294,41 @@ export class StreamProcessor {
       this.batch = undefined;
       return;
     }
-    await this.options.applier.commit({ lsn: { lsn: formatLsn(last.lsn), txId: last.xid, commitTimeMs: last.commitTimeMs } });
+    const sink = this.options.applier;
+    const position = { lsn: { lsn: formatLsn(last.lsn), txId: last.xid, commitTimeMs: last.commitTimeMs } };
+    if (!sink.commitInBackground) {
+      await sink.commit(position);
+      this.batch = undefined;
+      this.committed(batch, last);
+      return;
+    }
+    const { durable } = await sink.commitInBackground(position);
     this.batch = undefined;
+    this.handedOffLsn = last.lsn;
+    // Counted now: what the sink wrote for this batch (later batches add to the count).
+    const written = this.written() - batch.appliedBefore;
+    this.committing++;
+    const settled = durable.then(
+      () => {
+        this.committing--;
+        this.committed(batch, last, written);
+      },
+      (e: unknown) => {
+        this.committing--;
+        if (this.failure !== undefined) return;
+        this.failure = e;
+        this.failedAt = last.lsn;
+        this.onFailure?.(e);
+      },
+    );
+    this.durableAll = Promise.all([this.durableAll, settled]).then(() => undefined);
+  }
+
+  /** A batch is durable in the target: it becomes the position, and the slot may let go of it. */
+  private committed(batch: OpenBatch, last: NonNullable<OpenBatch['last']>, written = this.written() - batch.appliedBefore): void {
     this.position = last.lsn;
     this.lastCommit = { lsn: last.lsn, commitTimeMs: last.commitTimeMs };
     // Changes written: those older than their table's backfill snapshot were skipped.
-    const written = this.written() - batch.appliedBefore;
     this.appliedChanges += written;
     // The end of the commit record: the slot resumes after it (what native subscribers report).
     this.options.acknowledge(last.endLsn);
