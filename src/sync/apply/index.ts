@@ -32,7 +32,9 @@
  *   target table has a primary key and `before` holds its columns, that key is used instead.
  * - Values are PostgreSQL text; the target casts them to its column types.
  * - Statements go out in large round trips (the simple query protocol), the next one built while
- *   the server runs the previous; `commit` waits for all of them.
+ *   the server runs the previous; `commit` waits for all of them. `commitInBackground` sends the
+ *   COMMIT and returns at once with a `durable` promise: the next batch is built meanwhile, and
+ *   none of it is sent before that COMMIT succeeded.
  * - On any error, `rollback()` (or the error itself, when the connection is gone) leaves the target
  *   as it was before `begin()`. Errors are DbsplitErrors with a code (E_SYNC, E_SCHEMA_CHANGED,
  *   E_CONNECTION, E_PERMISSION); `isRetryable(e)` says whether retrying could help.

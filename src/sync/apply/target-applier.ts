@@ -67,8 +67,8 @@ interface Pending {
 }
 
 const STATE = TARGET_STATE_SCHEMA;
-const MAX_RUN_ROWS = 2000;
-const MAX_BUFFER_BYTES = 4 * 1024 * 1024;
+const MAX_RUN_ROWS = 1000;
+const MAX_BUFFER_BYTES = 2 * 1024 * 1024;
 
 /**
  * Applies ChangeEvents to one service's database, one target transaction per batch, with the
@@ -265,9 +265,10 @@ export class TargetApplier {
 
   /**
    * Apply one change (buffered: statements go out in large round trips, and at `commit`).
-   * Changes older than their table's backfill snapshot are skipped.
+   * Changes older than their table's backfill snapshot are skipped. Returns a promise only
+   * when it has to wait (a round trip, or reading a table's definition the first time).
    */
-  async apply(event: ChangeEvent): Promise<void> {
+  apply(event: ChangeEvent): Promise<void> | undefined {
     if (!this.inTx) throw new Error('TargetApplier.apply: call begin() first');
     const src = event.source;
     let entry = this.lastTable;
@@ -281,9 +282,19 @@ export class TargetApplier {
     }
     if (entry.snapshot !== undefined && this.lsnValue(src.lsn) < entry.snapshot) {
       this.stats.skipped++;
-      return;
+      return undefined;
     }
-    const table = (entry.info ??= await this.tableInfo(src.schema, src.table));
+    if (entry.info === undefined) {
+      const known = entry;
+      return this.tableInfo(src.schema, src.table).then((info) => {
+        known.info = info;
+        return this.applyTo(info, event);
+      });
+    }
+    return this.applyTo(entry.info, event);
+  }
+
+  private applyTo(table: TargetTableInfo, event: ChangeEvent): Promise<void> | undefined {
     this.stats.applied++;
     this.bufferedChanges++;
     if (event.op === 't') {
@@ -295,7 +306,8 @@ export class TargetApplier {
       this.closeTruncate();
       this.add(table, event);
     }
-    if (this.bufferedChanges >= (this.options.maxBufferedChanges ?? 5000) || this.bufferBytes >= MAX_BUFFER_BYTES) await this.flush();
+    if (this.bufferedChanges >= (this.options.maxBufferedChanges ?? 2000) || this.bufferBytes >= MAX_BUFFER_BYTES) return this.flush();
+    return undefined;
   }
 
   /** Write the position with the data and COMMIT. Only after this returns may the source be acknowledged. */

@@ -38,8 +38,9 @@ import type { PgoutputMessage } from './pgoutput-decoder.js';
  * the same shape (the Kafka transport's runner side).
  */
 export interface ChangeSink {
-  begin(): Promise<void>;
-  apply(event: ChangeEvent): Promise<void>;
+  begin(): Promise<void> | undefined;
+  /** Returns a promise only when it has to wait (e.g. for a round trip); else nothing. */
+  apply(event: ChangeEvent): Promise<void> | undefined;
   /** Resolves once the batch is durable where it went; only then is the slot acknowledged. */
   commit(position: CommitPosition): Promise<void>;
   /**
@@ -140,28 +141,59 @@ export class StreamProcessor {
     return !this.closed && this.tx === undefined && this.batch === undefined && this.committing === 0 && this.failure === undefined && this.options.backlog() === 0;
   }
 
-  /** Handle one message. Never rejects: a failure is kept in `failure` and reported once. */
-  handle(message: PgoutputMessage | { tag: 'error'; error: unknown }): Promise<void> {
+  /**
+   * Handle one message. Never rejects: a failure is kept in `failure` and reported once.
+   * Returns undefined when the message was handled synchronously (most are: only flushes to
+   * the target wait), else a promise to await before the next message.
+   */
+  handle(message: PgoutputMessage | { tag: 'error'; error: unknown }): Promise<void> | undefined {
     // The reader delivers the next message only when this one is handled; chaining still keeps
     // the order should a caller not wait.
-    const chained = this.pending > 0;
+    if (this.pending > 0) {
+      this.pending++;
+      const p = this.inFlight.then(() => this.handleNow(message));
+      this.inFlight = p;
+      return p;
+    }
     this.pending++;
-    const p = chained ? this.inFlight.then(() => this.handleNow(message)) : this.handleNow(message);
-    this.inFlight = p;
+    const p = this.handleNow(message);
+    if (p !== undefined) this.inFlight = p;
     return p;
   }
 
-  private async handleNow(message: PgoutputMessage | { tag: 'error'; error: unknown }): Promise<void> {
+  private handleNow(message: PgoutputMessage | { tag: 'error'; error: unknown }): Promise<void> | undefined {
+    let pending: Promise<void> | undefined;
     try {
-      if (this.closed || this.failure !== undefined) return;
+      if (this.closed || this.failure !== undefined) {
+        this.done();
+        return undefined;
+      }
       if (message.tag === 'error') throw new SyncFailure(`could not decode the change stream: ${String((message.error as Error)?.message ?? message.error)}`, { retryable: false, cause: message.error });
-      await this.process(message);
+      pending = this.process(message);
     } catch (e) {
+      return this.failed(e);
+    }
+    if (pending === undefined) {
+      this.done();
+      return undefined;
+    }
+    return pending.then(
+      () => this.done(),
+      (e: unknown) => this.failed(e),
+    );
+  }
+
+  private done(): void {
+    this.handled++;
+    this.pending--;
+  }
+
+  private async failed(e: unknown): Promise<void> {
+    try {
       await this.fail(e);
       this.onFailure?.(e);
     } finally {
-      this.handled++;
-      this.pending--;
+      this.done();
     }
   }
 
@@ -196,60 +228,66 @@ export class StreamProcessor {
     await this.options.applier.rollback().catch(() => undefined);
   }
 
-  private async process(m: PgoutputMessage): Promise<void> {
+  private process(m: PgoutputMessage): Promise<void> | undefined {
     switch (m.tag) {
       case 'relation':
         this.relations.set(m.relationId, relationState(m));
-        return;
+        return undefined;
       case 'type':
         this.typeNames.set(m.typeOid, m.name);
-        return;
+        return undefined;
       case 'begin': {
         const skip = m.finalLsn <= this.position;
         this.tx = { lsn: formatLsn(m.finalLsn), finalLsn: m.finalLsn, xid: m.xid, commitTimeMs: m.commitTimeMs, skip, seq: 0, pending: undefined };
         if (!skip && !this.batch) {
-          await this.options.applier.begin();
           this.batch = { startedAt: Date.now(), appliedBefore: this.written(), changes: 0, transactions: 0, last: undefined };
+          return this.options.applier.begin();
         }
-        return;
+        return undefined;
       }
       case 'insert':
       case 'update':
       case 'delete': {
         const tx = this.requireTx(m.tag);
-        if (tx.skip) return;
+        if (tx.skip) return undefined;
         const rel = this.relation(m.relationId);
         const draft =
           m.tag === 'insert' ? insertDraft(rel, m.newTuple) : m.tag === 'update' ? updateDraft(rel, m.oldTuple, m.oldIsKeyOnly, m.newTuple) : deleteDraft(rel, m.oldTuple, m.oldIsKeyOnly);
-        await this.push(tx, draft);
-        return;
+        return this.push(tx, draft);
       }
       case 'truncate': {
         const tx = this.requireTx('truncate');
-        if (tx.skip) return;
-        for (const id of m.relationIds) await this.push(tx, truncateDraft(this.relation(id)));
-        return;
+        if (tx.skip) return undefined;
+        return this.truncate(tx, m.relationIds);
       }
       case 'commit': {
         const tx = this.requireTx('commit');
         this.tx = undefined;
         if (tx.skip) {
           this.alreadyApplied++;
-          return;
+          return undefined;
         }
-        if (tx.pending) await this.emit(tx, tx.pending, true);
-        const batch = this.batch!;
-        batch.changes += tx.seq;
-        batch.transactions++;
-        batch.last = { lsn: tx.finalLsn, endLsn: m.endLsn, xid: tx.xid, commitTimeMs: tx.commitTimeMs };
-        const due = batch.changes >= this.options.batchSize || Date.now() - batch.startedAt >= this.options.batchMs || this.options.backlog() <= 1;
-        if (due) await this.commitBatch();
-        return;
+        const last = tx.pending ? this.emit(tx, tx.pending, true) : undefined;
+        return last === undefined ? this.endTransaction(tx, m.endLsn) : last.then(() => this.endTransaction(tx, m.endLsn));
       }
       case 'origin':
       case 'message':
-        return;
+        return undefined;
     }
+  }
+
+  private async truncate(tx: OpenTx, relationIds: readonly number[]): Promise<void> {
+    for (const id of relationIds) await this.push(tx, truncateDraft(this.relation(id)));
+  }
+
+  /** The transaction's changes are all in the batch: the batch commits when it is due. */
+  private endTransaction(tx: OpenTx, endLsn: bigint): Promise<void> | undefined {
+    const batch = this.batch!;
+    batch.changes += tx.seq;
+    batch.transactions++;
+    batch.last = { lsn: tx.finalLsn, endLsn, xid: tx.xid, commitTimeMs: tx.commitTimeMs };
+    const due = batch.changes >= this.options.batchSize || Date.now() - batch.startedAt >= this.options.batchMs || this.options.backlog() <= 1;
+    return due ? this.commitBatch() : undefined;
   }
 
   private requireTx(what: string): OpenTx {
@@ -264,21 +302,23 @@ export class StreamProcessor {
   }
 
   /** One change of the transaction; held back by one so the last one can be marked lastInTx. */
-  private async push(tx: OpenTx, draft: ChangeDraft): Promise<void> {
-    const applier = this.options.applier;
+  private push(tx: OpenTx, draft: ChangeDraft): Promise<void> | undefined {
     const rel = draft.rel;
-    if (!rel.checked && !applier.coveredBySnapshot(rel.message.schema, rel.message.name, tx.lsn)) {
-      await applier.checkColumns(rel.message.schema, rel.message.name, sourceColumns(rel, this.typeNames));
-      rel.checked = true;
+    if (!rel.checked && !this.options.applier.coveredBySnapshot(rel.message.schema, rel.message.name, tx.lsn)) {
+      return this.options.applier.checkColumns(rel.message.schema, rel.message.name, sourceColumns(rel, this.typeNames)).then(() => {
+        rel.checked = true;
+        return this.push(tx, draft);
+      });
     }
-    if (tx.pending) await this.emit(tx, tx.pending, false);
+    const previous = tx.pending;
     tx.pending = draft;
+    return previous ? this.emit(tx, previous, false) : undefined;
   }
 
-  private async emit(tx: OpenTx, draft: ChangeDraft, lastInTx: boolean): Promise<void> {
+  private emit(tx: OpenTx, draft: ChangeDraft, lastInTx: boolean): Promise<void> | undefined {
     const seq = tx.seq++;
     this.handedOver++;
-    await this.options.applier.apply(toEvent(draft, tx, seq, lastInTx));
+    return this.options.applier.apply(toEvent(draft, tx, seq, lastInTx)) ?? undefined;
   }
 
   private written(): number {
