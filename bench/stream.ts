@@ -9,7 +9,7 @@
  * by shadow start) and dbsplit without set-based statements (`combine: false`, a second
  * service on the same tables, to show what combining buys).
  *
- * Throughput: each consumer is connected and idle, its target tables locked (ACCESS EXCLUSIVE)
+ * Throughput: each consumer is connected and idle, its target tables locked (SHARE: writes wait)
  * so it cannot apply; a fixed workload runs on the monolith; then the locks are released one
  * consumer at a time and the time until the workload's last transaction is visible in that
  * target gives changes per second. Two workloads: pgbench's TPC-B-like transactions
