@@ -111,7 +111,8 @@ export interface Timing {
 
 export type CheckStatus = 'pass' | 'mismatch' | 'error';
 
-export interface CheckResult {
+/** A check's outcome: its comparisons summed over parameter sets (a few samples of each kind), and timings. */
+export interface CheckResult extends Omit<ResultComparison, 'matched'> {
   readonly name: string;
   readonly file: string;
   readonly candidate: string;
@@ -120,18 +121,6 @@ export interface CheckResult {
   readonly paramSets: number;
   /** Parameter sets whose results differed. */
   readonly mismatchedSets: number;
-  readonly legacyRows: number;
-  readonly candidateRows: number;
-  readonly missing: number;
-  readonly extra: number;
-  readonly changed: number;
-  readonly outOfOrder: number;
-  readonly tiesAccepted: number;
-  readonly onlyInLegacy: readonly string[];
-  readonly onlyInCandidate: readonly string[];
-  readonly ordered: boolean;
-  readonly orderNote?: string | undefined;
-  readonly samples: readonly MismatchSample[];
   readonly legacy: Timing;
   readonly candidateTiming: Timing;
   readonly durationMs: number;
