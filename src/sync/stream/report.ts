@@ -39,7 +39,8 @@ export function backfillLine(e: BackfillEvent): string | undefined {
 export function resultText(r: RunShadowResult): string {
   const why = r.reason === 'caught-up' ? 'caught up' : r.reason === 'stopped' ? 'stopped (shadow stop)' : 'interrupted';
   const extra = [r.retries > 0 ? `${r.retries} retries` : '', r.missingRows > 0 ? `${r.missingRows} updates/deletes found no row` : ''].filter(Boolean).join(', ');
-  return `${r.service}: ${why} at ${r.appliedLsn ?? '-'}; applied ${r.appliedChanges} changes in ${seconds(r.elapsedMs)}${extra ? ` (${extra})` : ''}\n`;
+  const where = r.appliedLsn === null ? ' before streaming' : ` at ${r.appliedLsn}`;
+  return `${r.service}: ${why}${where}; applied ${r.appliedChanges} changes in ${seconds(r.elapsedMs)}${extra ? ` (${extra})` : ''}\n`;
 }
 
 /** The JSON contract (version 1): add fields freely, never rename or remove them without bumping `version`. */
