@@ -36,6 +36,8 @@ export interface DiffServiceOptions {
 
 export interface FixOutcome {
   readonly plan: FixPlan;
+  /** dry-run: only planned; apply: applied when there was anything to apply. */
+  readonly mode: 'dry-run' | 'apply';
   readonly applied: boolean;
 }
 
@@ -74,12 +76,12 @@ export async function diffService(options: DiffServiceOptions): Promise<DiffServ
   }
   if (!options.fix) return { result };
   const plan = await planFix(run, svc.monolithUrl, svc.target.url);
-  if (options.fix === 'dry-run' || plan.statements.length === 0) return { result, fix: { plan, applied: false } };
+  if (options.fix === 'dry-run' || plan.statements.length === 0) return { result, fix: { plan, mode: options.fix, applied: false } };
   await withConnection(svc.monolithUrl, async (c) => {
     await requirePhase(c, options.service);
     await journaled(c, options.service, 'diff', 'fix', () => applyFix(plan, svc.target.url), { rows: plan.rows, statements: plan.statements.length, diffRun: result.runId ?? null });
   });
-  return { result, fix: { plan, applied: true } };
+  return { result, fix: { plan, mode: 'apply', applied: true } };
 }
 
 async function requirePhase(client: import('pg').Client, service: string): Promise<void> {

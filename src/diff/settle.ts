@@ -55,7 +55,12 @@ export interface SettleOutcome {
 
 interface AppliedReader {
   read(): Promise<string | null>;
+  /** The service's slot, when it has one and no runner reads it: then the position cannot move. */
+  idleSlot(): Promise<string | undefined>;
 }
+
+/** How long the slot may go unread before settling gives up (a runner restarting lets go for a moment). */
+const IDLE_SLOT_GRACE_MS = 2000;
 
 /** The target's applied position, or undefined when the target has no sync state for the service. */
 async function appliedReader(pools: Readonly<Record<Side, SidePool>>, service: string): Promise<AppliedReader | undefined> {
@@ -64,11 +69,13 @@ async function appliedReader(pools: Readonly<Record<Side, SidePool>>, service: s
   const readPosition = async () => (await pools.target.query<{ lsn: string }>(`SELECT lsn::text AS lsn FROM ${TARGET_STATE_SCHEMA}.position WHERE service = $1`, [service])).rows[0]?.lsn ?? null;
   if ((await readPosition()) === null) return undefined;
   let slot: string | undefined;
+  let anySlot: string | undefined;
   const control = await pools.source.query<{ t: string | null }>(`SELECT to_regclass('${CONTROL_SCHEMA}.sync_state')::text AS t`);
   if (control.rows[0]?.t) {
     const st = await pools.source.query<{ transport: string; slot_name: string | null }>(`SELECT transport, slot_name FROM ${CONTROL_SCHEMA}.sync_state WHERE service = $1`, [service]);
     const row = st.rows[0];
-    if (row && row.transport === 'direct') slot = row.slot_name ?? slotName(service);
+    if (row) anySlot = row.slot_name ?? slotName(service);
+    if (row && row.transport === 'direct') slot = anySlot;
   }
   return {
     read: async () => {
@@ -79,6 +86,11 @@ async function appliedReader(pools: Readonly<Record<Side, SidePool>>, service: s
       if (position === null) return confirmed;
       if (confirmed === null) return position;
       return compareLsn(confirmed, position) > 0 ? confirmed : position;
+    },
+    idleSlot: async () => {
+      if (anySlot === undefined) return undefined;
+      const res = await pools.source.query<{ active: boolean }>(`SELECT active FROM pg_replication_slots WHERE slot_name = $1 AND database = current_database()`, [anySlot]);
+      return res.rows[0]?.active === false ? anySlot : undefined;
     },
   };
 }
@@ -159,19 +171,26 @@ export async function settleDifferences(pools: Readonly<Record<Side, SidePool>>,
   let lastApplied: string | null = null;
   let round = 0;
   let timedOut = false;
+  let idleSlot: string | undefined;
   let remaining = pending;
   while (remaining.length > 0) {
-    // 2. wait until the target has applied everything read so far on the monolith
+    // 2. wait until the target has applied everything read so far on the monolith; not at all
+    // when no runner reads the slot (shadow stop, or a runner that died): nothing would move
+    let idleSince: number | undefined;
     for (;;) {
       lastApplied = await applied.read();
       if (lastApplied !== null && compareLsn(lastApplied, waitFor) >= 0) break;
       if (Date.now() >= deadline) break;
+      idleSlot = await applied.idleSlot();
+      if (idleSlot === undefined) idleSince = undefined;
+      else if (Date.now() - (idleSince ??= Date.now()) >= IDLE_SLOT_GRACE_MS) break;
       await sleep(options.pollMs ?? 200);
     }
     if (lastApplied === null || compareLsn(lastApplied, waitFor) < 0) {
-      timedOut = true;
+      timedOut = idleSlot === undefined;
       break;
     }
+    idleSlot = undefined;
     round++;
     // 3. the target's rows, then the monolith's rows again and the position after them
     const byTable = new Map<number, Pending[]>();
@@ -223,9 +242,12 @@ export async function settleDifferences(pools: Readonly<Record<Side, SidePool>>,
   }
   const settledTotal = settled.reduce((a, b) => a + b, 0);
   options.events?.({ kind: 'settle-done', settled: settledTotal, remaining: remaining.length });
-  const note = timedOut
-    ? `sync did not reach the monolith's position ${waitFor} within ${Math.round(options.timeoutMs / 1000)} s (applied: ${lastApplied ?? 'none'}): ${remaining.length} difference(s) could not be confirmed`
-    : undefined;
+  const note =
+    idleSlot !== undefined
+      ? `shadow sync of ${options.service} is not running (no runner reads slot ${idleSlot}), so the target cannot catch up with the monolith's position ${waitFor} (applied: ${lastApplied ?? 'none'}): ${remaining.length} difference(s) could not be confirmed; start dbsplit shadow run ${options.service} and diff again`
+      : timedOut
+        ? `sync did not reach the monolith's position ${waitFor} within ${Math.round(options.timeoutMs / 1000)} s (applied: ${lastApplied ?? 'none'}): ${remaining.length} difference(s) could not be confirmed`
+        : undefined;
   return {
     info: { attempted: true, ...(note ? { note } : {}), ...(lastApplied ? { appliedLsn: lastApplied } : {}), waitedMs: Date.now() - started },
     tables: tables.map((_, i) => ({ details: confirmed[i]!, settled: settled[i]! })),

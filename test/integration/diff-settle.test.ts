@@ -134,4 +134,22 @@ describe('dbsplit diff while sync runs under pgbench', () => {
     expect(result.settle.attempted).toBe(false);
     expect(result.tables[0]!.changed).toBeGreaterThan(0);
   }, 60_000);
+
+  // Last: it stops the runner.
+  it('does not wait for a sync that is not running: says so at once, and confirms nothing', async () => {
+    abort.abort();
+    await runner;
+    await monolith.exec(`UPDATE notes SET body = 'changed while sync is stopped' WHERE id = 9`);
+    const started = Date.now();
+    const { result } = await diffService({ planPath, service, table: 'notes', settleTimeoutMs: 40_000, record: false });
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(result.settle.note).toContain(`shadow sync of ${service} is not running`);
+    expect(result.settle.note).toContain(`dbsplit shadow run ${service}`);
+    const notes = result.tables[0]!;
+    expect(notes.differences.map((d) => ({ key: d.key, unsettled: d.unsettled }))).toEqual([
+      { key: ['7'], unsettled: true },
+      { key: ['9'], unsettled: true },
+    ]);
+    expect(result.totals.unsettled).toBe(2);
+  }, 60_000);
 });

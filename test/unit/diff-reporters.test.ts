@@ -122,6 +122,7 @@ describe('diff reporters', () => {
 
   it('--fix --dry-run: the report as SQL comments, then the script', () => {
     const fix: FixOutcome = {
+      mode: 'dry-run',
       applied: false,
       plan: {
         service: 'orders',
@@ -140,5 +141,26 @@ describe('diff reporters', () => {
     const json = diffJson({ result: result([differing]), fix }) as { fix: { applied: boolean; sql: string } };
     expect(json.fix.applied).toBe(false);
     expect(json.fix.sql).toContain('DELETE FROM public.orders');
+  });
+
+  it('--fix that had nothing it could apply: the report and why, not a dry-run script', () => {
+    const fix: FixOutcome = {
+      mode: 'apply',
+      applied: false,
+      plan: {
+        service: 'orders',
+        target: 'postgres://app:***@svc/orders',
+        statements: [],
+        skipped: [{ table: 'public.orders', reason: '1 difference(s) still in flight left to sync' }],
+        rows: { insert: 0, update: 0, delete: 0 },
+      },
+    };
+    const out = renderDiff({ result: result([differing]), fix }, 'table', style);
+    expect(out).not.toContain('--dry-run');
+    expect(out).not.toMatch(/^-- /m);
+    expect(out).toContain('not fixed: public.orders: 1 difference(s) still in flight left to sync');
+    expect(out).toContain('nothing to fix');
+    const md = renderDiff({ result: result([differing]), fix }, 'markdown', style);
+    expect(md).toContain('### Fix (nothing applied)');
   });
 });

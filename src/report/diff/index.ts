@@ -17,6 +17,6 @@ export function renderDiff(report: DiffReport, format: DiffFormat, style: Styles
     case 'markdown':
       return renderDiffMarkdown(report);
     case 'table':
-      return report.fix && !report.fix.applied ? renderFixDryRun(report, style) : renderDiffTable(report, style);
+      return report.fix?.mode === 'dry-run' ? renderFixDryRun(report, style) : renderDiffTable(report, style);
   }
 }

@@ -55,6 +55,7 @@ export function diffJson(report: DiffReport): unknown {
     ...(report.fix
       ? {
           fix: {
+            mode: report.fix.mode,
             applied: report.fix.applied,
             rows: report.fix.plan.rows,
             statements: report.fix.plan.statements.length,

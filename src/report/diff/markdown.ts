@@ -30,7 +30,7 @@ export function renderDiffMarkdown(report: DiffReport): string {
   if (r.settle.note && (r.settle.attempted || total > 0)) out.push(`_${r.settle.note}_`, '');
   if (report.fix) {
     const p = report.fix.plan;
-    out.push(`### Fix ${report.fix.applied ? '(applied)' : '(dry run: nothing changed)'}`, '', `${p.rows.insert} rows inserted, ${p.rows.update} updated, ${p.rows.delete} deleted, in one transaction.`, '');
+    out.push(`### Fix ${report.fix.applied ? '(applied)' : report.fix.mode === 'dry-run' ? '(dry run: nothing changed)' : '(nothing applied)'}`, '', `${p.rows.insert} rows inserted, ${p.rows.update} updated, ${p.rows.delete} deleted, in one transaction.`, '');
     for (const s of p.skipped) out.push(`- not fixed: ${mdCode(s.table)}: ${s.reason}`);
     const script = fixScript(p);
     if (script) out.push('```sql', script.trimEnd(), '```', '');

@@ -34,7 +34,7 @@ export function quoteValue(v: string | null): string {
 export function differenceText(t: TableDiff, d: RowDifference): string {
   const copies = d.copies !== undefined && d.copies > 1 ? ` (${d.copies} copies)` : '';
   const cols = d.columns?.map((c) => `${c.column}: ${quoteValue(c.source)} → ${quoteValue(c.target)}`).join('; ');
-  return `${keyText(t, d)}${copies}${cols ? ` — ${cols}` : ''}${d.unsettled ? ' (still changing at the settle timeout)' : ''}`;
+  return `${keyText(t, d)}${copies}${cols ? ` — ${cols}` : ''}${d.unsettled ? ' (unsettled: not confirmed before sync caught up)' : ''}`;
 }
 
 export function countsText(t: { missing: number; extra: number; changed: number }): string {

@@ -36,7 +36,7 @@ export function diffProgress(write: (text: string) => void, options: { tty: bool
         if (e.pending > 0) board.message(`re-check ${e.round}: ${formatCount(e.pending)} row(s) still changing on the monolith (sync applied ${e.appliedLsn ?? 'nothing'})`);
         break;
       case 'settle-done':
-        board.message(`${formatCount(e.settled)} difference(s) settled${e.remaining > 0 ? `, ${formatCount(e.remaining)} still changing` : ''}`);
+        board.message(`${formatCount(e.settled)} difference(s) settled${e.remaining > 0 ? `, ${formatCount(e.remaining)} not confirmed` : ''}`);
         break;
     }
   };

@@ -41,7 +41,7 @@ export function renderDiffTable(report: DiffReport, style: Styles): string {
   out.push('\n');
   const s = r.settle;
   if (s.attempted && r.totals.settled + r.totals.unsettled > 0) {
-    out.push(`${r.totals.settled} difference${r.totals.settled === 1 ? '' : 's'} settled once sync had caught up (waited ${seconds(s.waitedMs)})${r.totals.unsettled > 0 ? `; ${r.totals.unsettled} still changing at the timeout` : ''}\n`);
+    out.push(`${r.totals.settled} difference${r.totals.settled === 1 ? '' : 's'} settled once sync had caught up (waited ${seconds(s.waitedMs)})${r.totals.unsettled > 0 ? `; ${r.totals.unsettled} not confirmed (unsettled)` : ''}\n`);
   }
   if (s.note && (s.attempted || r.totals.missing + r.totals.extra + r.totals.changed > 0)) out.push(`${style.dim(s.note)}\n`);
   const total = r.totals.missing + r.totals.extra + r.totals.changed;
